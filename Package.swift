@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Numeric targets are optimised even in debug builds: SIMD and pointer loops at -Onone are
+// orders of magnitude slower and would make `swift test` crawl (see shared/SWIFT-NOTES.md).
+let optimized: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "Foedus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "FoedusTensor", targets: ["FoedusTensor"]),
+        .executable(name: "foedus", targets: ["foedus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Layer 0: system libraries and kernels.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .target(
+            name: "CFoedusKernels",
+            path: "Sources/CFoedusKernels",
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        .target(
+            name: "FoedusKernels",
+            dependencies: ["CDNNL", "CFoedusKernels"],
+            swiftSettings: optimized
+        ),
+        // Layer 1: tensors and automatic differentiation.
+        .target(
+            name: "FoedusTensor",
+            dependencies: ["FoedusKernels"],
+            swiftSettings: optimized
+        ),
+        // Layer 6: the command-line tool.
+        .executableTarget(
+            name: "foedus",
+            dependencies: [
+                "FoedusTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "foedus-bench",
+            dependencies: ["FoedusTensor", "FoedusKernels", "CDNNL"],
+            path: "Benchmarks/foedus-bench",
+            swiftSettings: optimized
+        ),
+        .testTarget(name: "FoedusKernelsTests", dependencies: ["FoedusKernels"]),
+        .testTarget(name: "FoedusTensorTests", dependencies: ["FoedusTensor"]),
+    ]
+)

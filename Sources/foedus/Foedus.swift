@@ -1,0 +1,12 @@
+import ArgumentParser
+import FoedusTensor
+
+@main
+struct Foedus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "foedus",
+        abstract: "Federated learning coordinator, runtime and simulator.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
