@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "FoedusTensor", targets: ["FoedusTensor"]),
+        .library(name: "FoedusNN", targets: ["FoedusNN"]),
+        .library(name: "FoedusData", targets: ["FoedusData"]),
         .executable(name: "foedus", targets: ["foedus"]),
     ],
     dependencies: [
@@ -20,6 +22,7 @@ let package = Package(
     targets: [
         // Layer 0: system libraries and kernels.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "CFoedusKernels",
             path: "Sources/CFoedusKernels",
@@ -34,14 +37,25 @@ let package = Package(
         // Layer 1: tensors and automatic differentiation.
         .target(
             name: "FoedusTensor",
-            dependencies: ["FoedusKernels"],
+            dependencies: ["FoedusKernels", "CFoedusKernels"],
+            swiftSettings: optimized
+        ),
+        // Layer 2: layers, models and serialization; datasets.
+        .target(
+            name: "FoedusNN",
+            dependencies: ["FoedusTensor", "FoedusKernels"],
+            swiftSettings: optimized
+        ),
+        .target(
+            name: "FoedusData",
+            dependencies: ["FoedusTensor", "FoedusKernels", "CZlib"],
             swiftSettings: optimized
         ),
         // Layer 6: the command-line tool.
         .executableTarget(
             name: "foedus",
             dependencies: [
-                "FoedusTensor",
+                "FoedusTensor", "FoedusNN", "FoedusData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,5 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "FoedusKernelsTests", dependencies: ["FoedusKernels"]),
         .testTarget(name: "FoedusTensorTests", dependencies: ["FoedusTensor"]),
+        .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "FoedusDataTests", dependencies: ["FoedusData", "FoedusTensor"]),
     ]
 )

@@ -7,4 +7,57 @@
 /// Returns 0 on success, -1 when no OpenMP runtime is loaded in the process.
 int foedus_set_omp_threads(int n);
 
+// Elementwise runs. Every function works on one contiguous run of n elements; a stride of 0
+// broadcasts the first element of that operand, a stride of 1 walks it. The Swift generic loops
+// in FoedusKernels are the scalar reference twins these are tested against.
+
+/// Binary operation codes (keep in sync with BinaryKernelOp in Swift).
+enum {
+    FOEDUS_ADD = 0, FOEDUS_SUB = 1, FOEDUS_MUL = 2, FOEDUS_DIV = 3, FOEDUS_MAX = 4, FOEDUS_MIN = 5,
+    FOEDUS_GT = 6, FOEDUS_GE = 7, FOEDUS_LT = 8, FOEDUS_LE = 9, FOEDUS_EQ = 10, FOEDUS_NE = 11
+};
+
+/// Unary operation codes (keep in sync with UnaryKernelOp in Swift).
+enum {
+    FOEDUS_NEG = 0, FOEDUS_EXP = 1, FOEDUS_LOG = 2, FOEDUS_SQRT = 3, FOEDUS_TANH = 4, FOEDUS_ERF = 5,
+    FOEDUS_ABS = 6, FOEDUS_SIGN = 7, FOEDUS_SQUARE = 8, FOEDUS_POW = 9, FOEDUS_RELU = 10, FOEDUS_STEP = 11
+};
+
+void foedus_binary_f32(int op, const float *a, long sa, const float *b, long sb, float *out, long n);
+void foedus_binary_f64(int op, const double *a, long sa, const double *b, long sb, double *out, long n);
+void foedus_unary_f32(int op, const float *x, float *out, long n, float param);
+void foedus_unary_f64(int op, const double *x, double *out, long n, double param);
+/// out[i] = c[i·sc] != 0 ? a[i·sa] : b[i·sb]
+void foedus_select_f32(const float *c, long sc, const float *a, long sa, const float *b, long sb, float *out, long n);
+void foedus_select_f64(const double *c, long sc, const double *a, long sa, const double *b, long sb, double *out, long n);
+
+/// Sum of a contiguous run with 16 interleaved partial sums combined in a fixed order:
+/// deterministic, and much more accurate than a single running sum.
+float foedus_sum_f32(const float *x, long n);
+double foedus_sum_f64(const double *x, long n);
+/// Maximum of a contiguous run (NaN wins).
+float foedus_max_f32(const float *x, long n);
+double foedus_max_f64(const double *x, long n);
+/// out[i] += x[i] (op 0) or out[i] = max(out[i], x[i]) (op 1).
+void foedus_accumulate_f32(int op, float *out, const float *x, long n);
+void foedus_accumulate_f64(int op, double *out, const double *x, long n);
+
+// Group normalization over [N, C, S] (S = spatial size), groups of C/G channels.
+
+/// y = (x − μ)·σ⁻¹·γ[c] + β[c]; writes μ and σ⁻¹ = 1/√(var + eps) per (n, g) (biased variance,
+/// two-pass in double). gamma/beta may be NULL.
+void foedus_groupnorm_forward_f32(const float *x, const float *gamma, const float *beta, float *y,
+                                  double *mean, double *rstd, long n, long c, long s, long groups, double eps);
+/// dx, and (when non-NULL) dgamma/dbeta accumulated over the batch in order n = 0, 1, ….
+void foedus_groupnorm_backward_f32(const float *x, const float *dy, const float *gamma, const double *mean,
+                                   const double *rstd, float *dx, float *dgamma, float *dbeta,
+                                   long n, long c, long s, long groups);
+
+// Max pooling over one image C×H×W (padding never wins, first maximum wins ties, NaN wins).
+
+void foedus_maxpool_forward_f32(const float *x, float *y, int32_t *index, long c, long h, long w,
+                                long kh, long kw, long sh, long sw, long ph, long pw, long dh, long dw);
+/// dx (zeroed here) receives dy at the recorded indices.
+void foedus_maxpool_backward_f32(const float *dy, const int32_t *index, float *dx, long c, long h, long w, long oh, long ow);
+
 #endif

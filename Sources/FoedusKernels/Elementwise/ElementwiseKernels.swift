@@ -5,14 +5,14 @@
 /// vectorise them; the general strided path is the scalar reference they are tested against.
 public enum ElementwiseKernels {
     /// `out[i] = f(x[i])` over `count` contiguous elements.
-    @inlinable
+    @inlinable @inline(__always)
     public static func map<T, U>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<U>, count: Int, _ f: (T) -> U) {
         for i in 0..<count { out[i] = f(x[i]) }
     }
 
     /// `out = f(a, b)` where `a` and `b` are read with broadcast strides and `out` is contiguous
     /// with the given shape.
-    @inlinable
+    @inlinable @inline(__always)
     public static func zip<T, U>(
         _ a: UnsafePointer<T>, strides aStrides: [Int],
         _ b: UnsafePointer<T>, strides bStrides: [Int],
@@ -36,7 +36,7 @@ public enum ElementwiseKernels {
     }
 
     /// `out = cond != 0 ? a : b`, all three inputs read with broadcast strides.
-    @inlinable
+    @inlinable @inline(__always)
     public static func select<T>(
         _ cond: UnsafePointer<T>, strides cStrides: [Int],
         _ a: UnsafePointer<T>, strides aStrides: [Int],
@@ -57,7 +57,7 @@ public enum ElementwiseKernels {
 
     /// Strided gather-copy: `out` (contiguous, `shape`) takes `src[offset + Σ index·strides]`.
     /// Serves permute, broadcast and slice.
-    @inlinable
+    @inlinable @inline(__always)
     public static func copy<T>(_ src: UnsafePointer<T>, strides: [Int], offset: Int, _ out: UnsafeMutablePointer<T>, shape: [Int]) {
         let plan = StridedPlan(shape: shape, strides: [strides, StridedPlan.contiguousStrides(shape)])
         plan.forEachRun { off, n, s in
@@ -74,7 +74,7 @@ public enum ElementwiseKernels {
 
     /// Strided scatter-copy: writes contiguous `src` (`shape`) into `out[offset + Σ index·strides]`.
     /// Serves pad and concat.
-    @inlinable
+    @inlinable @inline(__always)
     public static func place<T>(_ src: UnsafePointer<T>, shape: [Int], _ out: UnsafeMutablePointer<T>, strides: [Int], offset: Int) {
         let plan = StridedPlan(shape: shape, strides: [StridedPlan.contiguousStrides(shape), strides])
         plan.forEachRun { off, n, s in
@@ -91,7 +91,7 @@ public enum ElementwiseKernels {
     /// `out[Σ index·outStrides] = combine(out[...], x[index])`. Reduced axes have output stride 0.
     /// `out` must be initialised with the identity of `combine`. The order of accumulation is
     /// row-major over the input, whatever the thread count.
-    @inlinable
+    @inlinable @inline(__always)
     public static func reduce<T>(_ x: UnsafePointer<T>, shape: [Int], _ out: UnsafeMutablePointer<T>, outStrides: [Int], _ combine: (T, T) -> T) {
         let plan = StridedPlan(shape: shape, strides: [StridedPlan.contiguousStrides(shape), outStrides])
         plan.forEachRun { off, n, s in

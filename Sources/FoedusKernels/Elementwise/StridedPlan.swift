@@ -58,7 +58,7 @@ public struct StridedPlan: Sendable {
 
     /// Calls `body(offsets, n, innerStrides)` once per innermost run, where `offsets[k]` is
     /// operand k's element offset at the start of the run.
-    @inlinable
+    @inlinable @inline(__always)
     public func forEachRun(_ body: (UnsafePointer<Int>, Int, UnsafePointer<Int>) -> Void) {
         if elementCount == 0 { return }
         let k = innerStrides.count
@@ -86,7 +86,7 @@ public struct StridedPlan: Sendable {
     }
 
     /// Row-major contiguous strides of `shape`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var acc = 1

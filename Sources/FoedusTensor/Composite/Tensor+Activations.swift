@@ -1,6 +1,6 @@
 extension Tensor {
-    /// max(x, 0); derivative 0 at 0 (as PyTorch).
-    public func relu() -> Tensor { Tensor.select(isGreater(0), self, scalarLike(0)) }
+
+
 
     /// 1 / (1 + e⁻ˣ), computed as ½(tanh(x/2) + 1), which cannot overflow.
     public func sigmoid() -> Tensor { ((self * 0.5).tanh() + 1) * 0.5 }

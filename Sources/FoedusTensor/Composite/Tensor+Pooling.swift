@@ -1,3 +1,6 @@
+import CFoedusKernels
+import FoedusKernels
+
 extension Tensor {
     /// 2-D max pooling over NCHW (stride defaults to the kernel). The gradient goes to the first
     /// maximum of each window, as in PyTorch; the selection is a gather, so derivatives of every
@@ -7,9 +10,32 @@ extension Tensor {
         let s = stride ?? kernel
         let g = Tensor.windowGeometry(shape, kernel: kernel, stride: s, padding: padding, dilation: dilation, op: "maxPool2d")
         precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1, "[maxPool2d] padding \(padding) exceeds half of kernel \(kernel)")
-        let n = shape[0], c = shape[1]
-        let index = Tensor.maxPoolIndices(detached, g).reshaped([n, c, g.outHeight * g.outWidth])
-        return reshaped([n, c, shape[2] * shape[3]]).gathering(axis: 2, index: index).reshaped([n, c, g.outHeight, g.outWidth])
+        guard dtype == .float32 else { return Tensor.maxPoolComposite(self, g) }
+        let n = shape[0], c = shape[1], h = shape[2], w = shape[3], oh = g.outHeight, ow = g.outWidth
+        let index = Tensor.uninitialized(shape: [n, c, oh, ow], dtype: .int32)
+        let x = self
+        let y = Tensor.compute([n, c, oh, ow], Float.self, keeping: [x, index]) { out in
+            let ip = index.storage.raw.assumingMemoryBound(to: Int32.self)
+            for i in 0..<n {
+                foedus_maxpool_forward_f32(x.pointer(Float.self) + i * c * h * w, out + i * c * oh * ow, ip + i * c * oh * ow,
+                                           c, h, w, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW)
+            }
+        }
+        return Autodiff.fused("maxPool2d", value: y, inputs: [self], firstOrder: { dy, _ in
+            [Tensor.compute([n, c, h, w], Float.self, keeping: [dy, index]) { dx in
+                for i in 0..<n {
+                    foedus_maxpool_backward_f32(dy.pointer(Float.self) + i * c * oh * ow, index.pointer(Int32.self) + i * c * oh * ow,
+                                                dx + i * c * h * w, c, h, w, oh, ow)
+                }
+            }]
+        }, decomposition: { Tensor.maxPoolComposite($0[0], g) })
+    }
+
+    /// Max pooling as primitives: window argmax indices (constant) and a gather.
+    static func maxPoolComposite(_ x: Tensor, _ g: WindowGeometry) -> Tensor {
+        let n = x.shape[0], c = x.shape[1]
+        let index = Tensor.maxPoolIndices(x.detached, g).reshaped([n, c, g.outHeight * g.outWidth])
+        return x.reshaped([n, c, x.shape[2] * x.shape[3]]).gathering(axis: 2, index: index).reshaped([n, c, g.outHeight, g.outWidth])
     }
 
     /// 2-D average pooling over NCHW (stride defaults to the kernel); padded zeros count in the

@@ -81,6 +81,9 @@ public struct Tensor: @unchecked Sendable {
     /// All ones.
     public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(1, shape: shape, dtype: dtype) }
 
+    /// Ones with this tensor's shape and dtype.
+    public var onesLike: Tensor { .ones(shape, dtype: dtype) }
+
     /// Zeros with this tensor's shape and dtype.
     public var zerosLike: Tensor { .zeros(shape, dtype: dtype) }
 

@@ -13,7 +13,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `byteCount` bytes; zero-fills them when `zeroed`.
     @usableFromInline init(byteCount: Int, zeroed: Bool) {
         self.byteCount = byteCount
-        raw = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: Self.alignment)
+        raw = StoragePool.shared.allocate(byteCount: byteCount)
         if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
     }
 
@@ -23,5 +23,5 @@ public final class TensorStorage: @unchecked Sendable {
         raw.copyMemory(from: other.raw, byteCount: byteCount)
     }
 
-    deinit { raw.deallocate() }
+    deinit { StoragePool.shared.release(raw, byteCount: byteCount) }
 }

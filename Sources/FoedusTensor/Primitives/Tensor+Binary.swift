@@ -22,6 +22,23 @@ enum BinaryOp: Sendable {
         }
     }
 
+    var kernel: BinaryKernelOp {
+        switch self {
+        case .add: .add
+        case .sub: .sub
+        case .mul: .mul
+        case .div: .div
+        case .maximum: .maximum
+        case .minimum: .minimum
+        case .greater: .greater
+        case .greaterEqual: .greaterEqual
+        case .less: .less
+        case .lessEqual: .lessEqual
+        case .equal: .equal
+        case .notEqual: .notEqual
+        }
+    }
+
     var isComparison: Bool {
         switch self {
         case .add, .sub, .mul, .div, .maximum, .minimum: false
@@ -44,24 +61,9 @@ extension Tensor {
     }
 
     static func binaryKernel<T: TensorFloat>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ shape: [Int], _: T.Type) -> Tensor {
-        let pa = a.pointer(T.self), pb = b.pointer(T.self)
         let sa = Shape.broadcastStrides(a.shape, to: shape), sb = Shape.broadcastStrides(b.shape, to: shape)
         return compute(shape, T.self, keeping: [a, b]) { o in
-            switch op {
-            case .add: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 + $1 }
-            case .sub: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 - $1 }
-            case .mul: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 * $1 }
-            case .div: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 / $1 }
-            // NaN propagates through maximum/minimum, as in PyTorch.
-            case .maximum: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { ($0 >= $1 || $0.isNaN) ? $0 : $1 }
-            case .minimum: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { ($0 <= $1 || $0.isNaN) ? $0 : $1 }
-            case .greater: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 > $1 ? 1 : 0 }
-            case .greaterEqual: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 >= $1 ? 1 : 0 }
-            case .less: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 < $1 ? 1 : 0 }
-            case .lessEqual: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 <= $1 ? 1 : 0 }
-            case .equal: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 == $1 ? 1 : 0 }
-            case .notEqual: ElementwiseKernels.zip(pa, strides: sa, pb, strides: sb, o, shape: shape) { $0 != $1 ? 1 : 0 }
-            }
+            ElementwiseKernels.binary(op.kernel, a.pointer(T.self), strides: sa, b.pointer(T.self), strides: sb, o, shape: shape)
         }
     }
 

@@ -12,12 +12,12 @@ extension Tensor {
                  : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     }
 
-    private func reduceKernel<T: TensorFloat>(_ axes: [Int], _ initial: T, _: T.Type, _ combine: (T, T) -> T) -> Tensor {
+    private func reduceKernel<T: TensorFloat>(_ axes: [Int], _: T.Type, isMax: Bool) -> Tensor {
         let keep = reducedShape(axes, keepDims: true)
-        let out = Tensor.full(Double(initial), shape: keep, dtype: dtype)
+        let out = Tensor.full(isMax ? -Double.infinity : 0, shape: keep, dtype: dtype)
         let outStrides = Shape.broadcastStrides(keep, to: shape)
         withExtendedLifetime((self, out)) {
-            ElementwiseKernels.reduce(pointer(T.self), shape: shape, out.storage.raw.assumingMemoryBound(to: T.self), outStrides: outStrides, combine)
+            ElementwiseKernels.reduceFast(pointer(T.self), shape: shape, out.storage.raw.assumingMemoryBound(to: T.self), outStrides: outStrides, isMax: isMax)
         }
         return out
     }
@@ -27,8 +27,8 @@ extension Tensor {
         let ax = normalizedAxes(axes ?? Array(0..<rank), "sum")
         let kept: Tensor
         switch dtype {
-        case .float32: kept = reduceKernel(ax, 0, Float.self, +)
-        case .float64: kept = reduceKernel(ax, 0, Double.self, +)
+        case .float32: kept = reduceKernel(ax, Float.self, isMax: false)
+        case .float64: kept = reduceKernel(ax, Double.self, isMax: false)
         case .int32: requireFloat("sum")
         }
         let y = keepDims ? kept : kept.rawReshaped(reducedShape(ax, keepDims: false))
@@ -44,8 +44,8 @@ extension Tensor {
         precondition(scalarCount > 0 && ax.allSatisfy { shape[$0] > 0 }, "[max] empty reduction over shape \(Shape.describe(shape))")
         let kept: Tensor
         switch dtype {
-        case .float32: kept = reduceKernel(ax, -Float.infinity, Float.self) { ($1 > $0 || $1.isNaN) ? $1 : $0 }
-        case .float64: kept = reduceKernel(ax, -Double.infinity, Double.self) { ($1 > $0 || $1.isNaN) ? $1 : $0 }
+        case .float32: kept = reduceKernel(ax, Float.self, isMax: true)
+        case .float64: kept = reduceKernel(ax, Double.self, isMax: true)
         case .int32: requireFloat("max")
         }
         let y = keepDims ? kept : kept.rawReshaped(reducedShape(ax, keepDims: false))

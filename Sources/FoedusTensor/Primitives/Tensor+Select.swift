@@ -25,7 +25,7 @@ extension Tensor {
 
     static func selectKernel<T: TensorFloat>(_ c: Tensor, _ a: Tensor, _ b: Tensor, _ shape: [Int], _: T.Type) -> Tensor {
         compute(shape, T.self, keeping: [c, a, b]) { o in
-            ElementwiseKernels.select(c.pointer(T.self), strides: Shape.broadcastStrides(c.shape, to: shape),
+            ElementwiseKernels.selectFast(c.pointer(T.self), strides: Shape.broadcastStrides(c.shape, to: shape),
                                       a.pointer(T.self), strides: Shape.broadcastStrides(a.shape, to: shape),
                                       b.pointer(T.self), strides: Shape.broadcastStrides(b.shape, to: shape),
                                       o, shape: shape)

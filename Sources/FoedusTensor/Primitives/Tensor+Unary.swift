@@ -2,8 +2,24 @@ import FoedusKernels
 
 /// The closed set of elementwise unary primitives.
 enum UnaryOp: Sendable {
-    case neg, exp, log, sqrt, tanh, erf, abs, sign
+    case neg, exp, log, sqrt, tanh, erf, abs, sign, relu, step
     case pow(Double)
+
+    var kernel: (UnaryKernelOp, Double) {
+        switch self {
+        case .neg: (.neg, 0)
+        case .exp: (.exp, 0)
+        case .log: (.log, 0)
+        case .sqrt: (.sqrt, 0)
+        case .tanh: (.tanh, 0)
+        case .erf: (.erf, 0)
+        case .abs: (.abs, 0)
+        case .sign: (.sign, 0)
+        case .relu: (.relu, 0)
+        case .step: (.step, 0)
+        case .pow(let e): e == 2 ? (.square, 0) : (.pow, e)
+        }
+    }
 
     var name: String {
         switch self {
@@ -15,6 +31,8 @@ enum UnaryOp: Sendable {
         case .erf: "erf"
         case .abs: "abs"
         case .sign: "sign"
+        case .relu: "relu"
+        case .step: "step"
         case .pow(let p): "pow(\(p))"
         }
     }
@@ -31,26 +49,9 @@ extension Tensor {
     }
 
     static func unaryKernel<T: TensorFloat>(_ x: Tensor, _ op: UnaryOp, _: T.Type) -> Tensor {
-        let n = x.scalarCount
-        let p = x.pointer(T.self)
+        let (kernel, parameter) = op.kernel
         return compute(x.shape, T.self, keeping: [x]) { o in
-            switch op {
-            case .neg: ElementwiseKernels.map(p, o, count: n) { -$0 }
-            case .exp: ElementwiseKernels.map(p, o, count: n) { T.kExp($0) }
-            case .log: ElementwiseKernels.map(p, o, count: n) { T.kLog($0) }
-            case .sqrt: ElementwiseKernels.map(p, o, count: n) { T.kSqrt($0) }
-            case .tanh: ElementwiseKernels.map(p, o, count: n) { T.kTanh($0) }
-            case .erf: ElementwiseKernels.map(p, o, count: n) { T.kErf($0) }
-            case .abs: ElementwiseKernels.map(p, o, count: n) { Swift.abs($0) }
-            case .sign: ElementwiseKernels.map(p, o, count: n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
-            case .pow(let e):
-                let te = T(e)
-                if e == 2 {
-                    ElementwiseKernels.map(p, o, count: n) { $0 * $0 }
-                } else {
-                    ElementwiseKernels.map(p, o, count: n) { T.kPow($0, te) }
-                }
-            }
+            ElementwiseKernels.unary(kernel, x.pointer(T.self), o, count: x.scalarCount, parameter: T(parameter))
         }
     }
 
@@ -61,17 +62,23 @@ extension Tensor {
             let g = ctx.cotangent, x = ctx.inputs[0]
             // When the graph is recorded, derivatives are recomputed from the tracked input
             // instead of reusing the (constant) output, so second derivatives stay exact.
-            let y = ctx.createGraph ? x.applyUnaryTracked(op) : ctx.output
+            var y: Tensor { ctx.createGraph ? x.applyUnaryTracked(op) : ctx.output }
             switch op {
             case .neg: return [-g]
             case .exp: return [g * y]
             case .log: return [g / x]
             case .sqrt: return [g * 0.5 / y]
-            case .tanh: return [g * (1 - y * y)]
+            case .tanh:
+                let t = y
+                return [g * (1 - t * t)]
             case .erf: return [g * (2 / Double.pi.squareRoot()) * (-(x * x)).exp()]
             case .abs: return [g * x.sign()]
-            case .sign: return [nil]
-            case .pow(let e): return [e == 1 ? g : g * e * x.pow(e - 1)]
+            case .sign, .step: return [nil]
+            // The step function is a constant of the graph: relu's second derivative is 0 a.e.
+            case .relu: return [g * x.detached.unary(.step)]
+            case .pow(let e):
+                if e == 1 { return [g] }
+                return [e == 2 ? g * x * 2 : g * e * x.pow(e - 1)]
             }
         }
     }
@@ -90,6 +97,10 @@ extension Tensor {
     public func erf() -> Tensor { unary(.erf) }
     /// Elementwise absolute value (derivative sign(x), 0 at 0).
     public func abs() -> Tensor { unary(.abs) }
+    /// Elementwise max(x, 0); derivative 0 at 0 (as PyTorch).
+    public func relu() -> Tensor { unary(.relu) }
+    /// Elementwise Heaviside step (1 where x > 0, else 0); zero derivative.
+    public func step() -> Tensor { unary(.step) }
     /// Elementwise sign (−1, 0, 1); zero derivative.
     public func sign() -> Tensor { unary(.sign) }
     /// Elementwise xᵖ for a constant exponent.

@@ -1,0 +1,78 @@
+#include <math.h>
+#include "CFoedusKernels.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+// Statistics accumulate in double: a group of the reference CNN holds 4·784 values, and the
+// float32 single-pass formula loses digits to cancellation.
+MULTIVERSION void foedus_groupnorm_forward_f32(const float *restrict x, const float *restrict gamma, const float *restrict beta,
+                                               float *restrict y, double *restrict mean, double *restrict rstd,
+                                               long n, long c, long s, long groups, double eps) {
+    long cg = c / groups, k = cg * s;
+    for (long i = 0; i < n; i++) {
+        for (long g = 0; g < groups; g++) {
+            const float *xg = x + (i * c + g * cg) * s;
+            float *yg = y + (i * c + g * cg) * s;
+            double sum = 0;
+            for (long j = 0; j < k; j++) sum += xg[j];
+            double mu = sum / (double)k;
+            double sq = 0;
+            for (long j = 0; j < k; j++) { double d = xg[j] - mu; sq += d * d; }
+            double r = 1.0 / sqrt(sq / (double)k + eps);
+            mean[i * groups + g] = mu;
+            rstd[i * groups + g] = r;
+            for (long ch = 0; ch < cg; ch++) {
+                long cc = g * cg + ch;
+                float scale = (float)r * (gamma ? gamma[cc] : 1.0f);
+                float shift = (beta ? beta[cc] : 0.0f) - (float)mu * scale;
+                const float *xc = xg + ch * s;
+                float *yc = yg + ch * s;
+                for (long j = 0; j < s; j++) yc[j] = xc[j] * scale + shift;
+            }
+        }
+    }
+}
+
+MULTIVERSION void foedus_groupnorm_backward_f32(const float *restrict x, const float *restrict dy, const float *restrict gamma,
+                                                const double *restrict mean, const double *restrict rstd,
+                                                float *restrict dx, float *restrict dgamma, float *restrict dbeta,
+                                                long n, long c, long s, long groups) {
+    long cg = c / groups, k = cg * s;
+    if (dgamma) for (long cc = 0; cc < c; cc++) dgamma[cc] = 0;
+    if (dbeta) for (long cc = 0; cc < c; cc++) dbeta[cc] = 0;
+    for (long i = 0; i < n; i++) {
+        for (long g = 0; g < groups; g++) {
+            double mu = mean[i * groups + g], r = rstd[i * groups + g];
+            // Per channel: Σ dy and Σ dy·x̂ give dβ, dγ and the two group means the input
+            // gradient needs: dx = r·(γ·dy − mean(γ·dy) − x̂·mean(γ·dy·x̂)).
+            double sumDxhat = 0, sumDxhatXhat = 0;
+            for (long ch = 0; ch < cg; ch++) {
+                long cc = g * cg + ch;
+                const float *xc = x + (i * c + cc) * s, *dyc = dy + (i * c + cc) * s;
+                double sdy = 0, sdyx = 0;
+                for (long j = 0; j < s; j++) { sdy += dyc[j]; sdyx += dyc[j] * xc[j]; }
+                double sdyxhat = (sdyx - mu * sdy) * r;
+                double gm = gamma ? gamma[cc] : 1.0;
+                if (dgamma) dgamma[cc] += (float)sdyxhat;
+                if (dbeta) dbeta[cc] += (float)sdy;
+                sumDxhat += gm * sdy;
+                sumDxhatXhat += gm * sdyxhat;
+            }
+            double meanDxhat = sumDxhat / (double)k, meanDxhatXhat = sumDxhatXhat / (double)k;
+            for (long ch = 0; ch < cg; ch++) {
+                long cc = g * cg + ch;
+                const float *xc = x + (i * c + cc) * s, *dyc = dy + (i * c + cc) * s;
+                float *dxc = dx + (i * c + cc) * s;
+                float a = (float)(r * (gamma ? gamma[cc] : 1.0));
+                // dx = a·dy − r·meanDxhat − r·x̂·meanDxhatXhat, with x̂ = (x − μ)·r.
+                float b = (float)(r * r * meanDxhatXhat);
+                float d = (float)(r * meanDxhat - r * r * meanDxhatXhat * mu);
+                for (long j = 0; j < s; j++) dxc[j] = a * dyc[j] - b * xc[j] - d;
+            }
+        }
+    }
+}
