@@ -63,7 +63,7 @@ public struct IDXFile: Sendable, Equatable {
             throw .truncated(path: path, expected: 4, found: content.count)
         }
         guard content[0] == 0, content[1] == 0 else {
-            throw .badMagic(path: path, expected: "00 00 08 <rank> (IDX, unsigned bytes)",
+            throw .badMagic(path: path, expected: "0x00 0x00 0x08 <rank> (IDX, unsigned bytes)",
                             found: content[0..<4].map { FoedusDataError.hex($0) }.joined(separator: " "))
         }
         guard content[2] == unsignedByteType else {
