@@ -68,6 +68,6 @@ let package = Package(
         .testTarget(name: "FoedusKernelsTests", dependencies: ["FoedusKernels"]),
         .testTarget(name: "FoedusTensorTests", dependencies: ["FoedusTensor"]),
         .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "FoedusDataTests", dependencies: ["FoedusData", "FoedusTensor"]),
+        .testTarget(name: "FoedusDataTests", dependencies: ["FoedusData", "FoedusTensor", "FoedusKernels"], exclude: ["Fixtures"]),
     ]
 )
