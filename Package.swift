@@ -14,10 +14,14 @@ let package = Package(
         .library(name: "FoedusTensor", targets: ["FoedusTensor"]),
         .library(name: "FoedusNN", targets: ["FoedusNN"]),
         .library(name: "FoedusData", targets: ["FoedusData"]),
+        .library(name: "Foedus", targets: ["Foedus"]),
+        .library(name: "FoedusStore", targets: ["FoedusStore"]),
         .executable(name: "foedus", targets: ["foedus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // Layer 0: system libraries and kernels.
@@ -51,11 +55,22 @@ let package = Package(
             dependencies: ["FoedusTensor", "FoedusKernels", "CZlib"],
             swiftSettings: optimized
         ),
+        // Layer 4: the federated core (strategies, round driver, SSFL, in-process simulator).
+        .target(
+            name: "Foedus",
+            dependencies: ["FoedusTensor", "FoedusNN", "FoedusData", "FoedusKernels", .product(name: "Yams", package: "Yams")],
+            swiftSettings: optimized
+        ),
+        // Layer 5: persistence.
+        .target(
+            name: "FoedusStore",
+            dependencies: ["Foedus", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Layer 6: the command-line tool.
         .executableTarget(
             name: "foedus",
             dependencies: [
-                "FoedusTensor", "FoedusNN", "FoedusData",
+                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +83,8 @@ let package = Package(
         .testTarget(name: "FoedusKernelsTests", dependencies: ["FoedusKernels"]),
         .testTarget(name: "FoedusTensorTests", dependencies: ["FoedusTensor"]),
         .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "FoedusTests", dependencies: ["Foedus", "FoedusNN", "FoedusData", "FoedusTensor"]),
+        .testTarget(name: "FoedusStoreTests", dependencies: ["FoedusStore", "Foedus"]),
         .testTarget(name: "FoedusDataTests", dependencies: ["FoedusData", "FoedusTensor", "FoedusKernels"], exclude: ["Fixtures"]),
     ]
 )

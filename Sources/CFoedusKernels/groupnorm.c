@@ -7,6 +7,42 @@
 #define MULTIVERSION
 #endif
 
+// Float lanes, then double: 16 independent float partial sums vectorise, and one row (a channel,
+// at most a few thousand values) cannot lose more than a few float ulps before the double total.
+static inline __attribute__((always_inline)) double row_sum(const float *restrict x, long n) {
+    float acc[16] = {0};
+    long j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) acc[l] += x[j + l];
+    double total = 0;
+    for (; j < n; j++) total += x[j];
+    for (int l = 0; l < 16; l++) total += acc[l];
+    return total;
+}
+
+static inline __attribute__((always_inline)) double row_centered_squares(const float *restrict x, long n, float mu) {
+    float acc[16] = {0};
+    long j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) { float d = x[j + l] - mu; acc[l] += d * d; }
+    double total = 0;
+    for (; j < n; j++) { double d = x[j] - mu; total += d * d; }
+    for (int l = 0; l < 16; l++) total += acc[l];
+    return total;
+}
+
+static inline __attribute__((always_inline)) void row_dot_sums(const float *restrict dy, const float *restrict x, long n, double *sdy, double *sdyx) {
+    float a[16] = {0}, b[16] = {0};
+    long j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) { a[l] += dy[j + l]; b[l] += dy[j + l] * x[j + l]; }
+    double ta = 0, tb = 0;
+    for (; j < n; j++) { ta += dy[j]; tb += (double)dy[j] * x[j]; }
+    for (int l = 0; l < 16; l++) { ta += a[l]; tb += b[l]; }
+    *sdy = ta;
+    *sdyx = tb;
+}
+
 // Statistics accumulate in double: a group of the reference CNN holds 4·784 values, and the
 // float32 single-pass formula loses digits to cancellation.
 MULTIVERSION void foedus_groupnorm_forward_f32(const float *restrict x, const float *restrict gamma, const float *restrict beta,
@@ -18,10 +54,14 @@ MULTIVERSION void foedus_groupnorm_forward_f32(const float *restrict x, const fl
             const float *xg = x + (i * c + g * cg) * s;
             float *yg = y + (i * c + g * cg) * s;
             double sum = 0;
-            for (long j = 0; j < k; j++) sum += xg[j];
+            for (long ch = 0; ch < cg; ch++) sum += row_sum(xg + ch * s, s);
             double mu = sum / (double)k;
             double sq = 0;
-            for (long j = 0; j < k; j++) { double d = xg[j] - mu; sq += d * d; }
+            for (long ch = 0; ch < cg; ch++) sq += row_centered_squares(xg + ch * s, s, (float)mu);
+            // Correct for centring on the float-rounded mean: Σ(x − m)² = Σ(x − μ)² + k(μ − m)².
+            double dm = mu - (double)(float)mu;
+            sq -= (double)k * dm * dm;
+            if (sq < 0) sq = 0;
             double r = 1.0 / sqrt(sq / (double)k + eps);
             mean[i * groups + g] = mu;
             rstd[i * groups + g] = r;
@@ -53,8 +93,8 @@ MULTIVERSION void foedus_groupnorm_backward_f32(const float *restrict x, const f
             for (long ch = 0; ch < cg; ch++) {
                 long cc = g * cg + ch;
                 const float *xc = x + (i * c + cc) * s, *dyc = dy + (i * c + cc) * s;
-                double sdy = 0, sdyx = 0;
-                for (long j = 0; j < s; j++) { sdy += dyc[j]; sdyx += dyc[j] * xc[j]; }
+                double sdy, sdyx;
+                row_dot_sums(dyc, xc, s, &sdy, &sdyx);
                 double sdyxhat = (sdyx - mu * sdy) * r;
                 double gm = gamma ? gamma[cc] : 1.0;
                 if (dgamma) dgamma[cc] += (float)sdyxhat;

@@ -1,0 +1,176 @@
+import Foundation
+
+/// A federated experiment, as written in a `simulations/*.yaml` file. Every field is documented
+/// in `simulations/README.md`; unknown fields and invalid values are rejected with their path.
+public struct SimulationConfig: Sendable, Equatable {
+    /// How the global model is trained.
+    public enum Method: String, Sendable, CaseIterable {
+        /// The server trains on its labeled set alone (no users): the lower baseline.
+        case labeledOnly = "labeled-only"
+        /// Server and sampled users are averaged into one model each round (SSFL's FedAvg).
+        case fedavg
+        /// Grouping-based model averaging (SSFL §IV): groups of users, each with a server replica.
+        case grouping
+        /// FedAvg where clients add the proximal term μ/2‖w − w_global‖².
+        case fedprox
+    }
+
+    /// What users optimise locally.
+    public enum Objective: String, Sendable, CaseIterable {
+        /// Consistency regularisation: pseudo-label from the weak view, CE on the strong view.
+        case crl
+        /// Self-training: pseudo-label from an eval-mode forward of the same weak view.
+        case sf
+        /// Users see labels (supervised-FL baseline).
+        case supervised
+    }
+
+    public enum Aggregation: String, Sendable { case uniform, examples }
+
+    public var name: String
+    public var seed: UInt64
+    // Data
+    public var dataset: String
+    public var dataDirectory: String?
+    public var partitionKind: String
+    public var users: Int
+    public var nonIID: Double
+    public var labeled: Int
+    public var dirichletAlpha: Double
+    public var shardsPerUser: Int
+    // Model
+    public var model: String
+    public var modelWidth: Int
+    // Federation
+    public var method: Method
+    public var objective: Objective
+    public var rounds: Int
+    public var clientsPerRound: Int
+    public var localSteps: Int
+    public var groups: Int
+    public var aggregation: Aggregation
+    public var proximalMu: Double
+    // Local training
+    public var batchSize: Int
+    public var learningRate: Double
+    public var momentum: Double
+    public var nesterov: Bool
+    public var weightDecay: Double
+    public var schedule: String
+    public var warmupRounds: Int
+    public var threshold: Double
+    public var weakAugmentation: Bool
+    public var horizontalFlip: Bool
+    public var strongAugmentation: Bool
+    // Evaluation and running
+    public var evaluateEvery: Int
+    public var testLimit: Int?
+    public var gradientDiversityEvery: Int
+    public var workers: Int
+    public var checkpointEvery: Int
+
+    /// The YAML text the config came from, after overrides (stored with the run).
+    public var sourceYAML: String = ""
+
+    /// Parses and validates a YAML config, applying `overrides` (`federation.rounds=50`) first.
+    public static func parse(yaml: String, source: String = "<config>", overrides: [String] = []) throws -> SimulationConfig {
+        let tree = try ConfigTree.applying(overrides, to: ConfigTree.parse(yaml, source: source))
+        var config = try SimulationConfig(tree: tree)
+        config.sourceYAML = yaml + (overrides.isEmpty ? "" : "\n# overrides: " + overrides.joined(separator: " ") + "\n")
+        return config
+    }
+
+    /// Loads a YAML file.
+    public static func load(path: String, overrides: [String] = []) throws -> SimulationConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw FoedusError.malformedConfig(source: path, reason: "cannot read the file as UTF-8 text")
+        }
+        return try parse(yaml: text, source: path, overrides: overrides)
+    }
+
+    init(tree values: [String: Any]) throws {
+        var root = ConfigTree(values)
+        name = try root.string("name", default: "simulation")
+        let seedValue = try root.int("seed", default: 1, range: 0...Int.max)
+        seed = UInt64(seedValue)
+        var data = try root.child("data")
+        dataset = try data.string("dataset", default: "fashion-mnist")
+        dataDirectory = try data.optionalString("data_dir")
+        var part = try data.child("partition")
+        partitionKind = try part.string("kind", default: "ssfl", allowed: ["ssfl", "iid", "dirichlet", "shards"])
+        users = try part.int("K", default: 10, range: 1...100_000)
+        nonIID = try part.double("R", default: 0.4, range: 0...1)
+        labeled = try part.int("Ns", default: 1000, range: 0...10_000_000)
+        dirichletAlpha = try part.double("alpha", default: 0.5, range: 1e-6...1e6)
+        shardsPerUser = try part.int("shards_per_user", default: 2, range: 1...1000)
+        try part.rejectUnknown()
+        try data.rejectUnknown()
+
+        var m = try root.child("model")
+        model = try m.string("name", default: "cnn-gn")
+        modelWidth = try m.int("width", default: 16, range: 1...1024)
+        try m.rejectUnknown()
+
+        var fed = try root.child("federation")
+        method = Method(rawValue: try fed.string("method", default: "grouping", allowed: Method.allCases.map(\.rawValue)))!
+        objective = Objective(rawValue: try fed.string("objective", default: "crl", allowed: Objective.allCases.map(\.rawValue)))!
+        rounds = try fed.int("rounds", default: 50, range: 1...10_000_000)
+        clientsPerRound = try fed.int("clients_per_round", default: users, range: 1...users)
+        localSteps = try fed.int("local_steps", default: 16, range: 1...1_000_000)
+        groups = try fed.int("groups", default: 2, range: 1...clientsPerRound)
+        aggregation = Aggregation(rawValue: try fed.string("aggregation", default: "uniform", allowed: ["uniform", "examples"]))!
+        proximalMu = try fed.double("mu", default: method == .fedprox ? 0.01 : 0, range: 0...1e6)
+        try fed.rejectUnknown()
+
+        var t = try root.child("training")
+        batchSize = try t.int("batch_size", default: 64, range: 1...65536)
+        learningRate = try t.double("lr", default: 0.05, range: 1e-12...1e3)
+        momentum = try t.double("momentum", default: 0.9, range: 0...0.999999)
+        nesterov = try t.bool("nesterov", default: true)
+        weightDecay = try t.double("weight_decay", default: 1e-4, range: 0...1)
+        schedule = try t.string("schedule", default: "cosine", allowed: ["constant", "cosine"])
+        warmupRounds = try t.int("warmup_rounds", default: 0, range: 0...rounds)
+        threshold = try t.double("threshold", default: 0.95, range: 0...1)
+        var aug = try t.child("augmentation")
+        weakAugmentation = try aug.bool("weak", default: true)
+        horizontalFlip = try aug.bool("flip", default: false)
+        strongAugmentation = try aug.bool("strong", default: true)
+        try aug.rejectUnknown()
+        try t.rejectUnknown()
+        if nesterov && momentum == 0 { throw FoedusError.invalidConfig(path: "training.nesterov", reason: "needs training.momentum > 0") }
+
+        var e = try root.child("evaluation")
+        evaluateEvery = try e.int("every", default: 5, range: 1...10_000_000)
+        let limit = try e.int("test_limit", default: 0, range: 0...10_000_000)
+        testLimit = limit == 0 ? nil : limit
+        gradientDiversityEvery = try e.int("gradient_diversity_every", default: 0, range: 0...10_000_000)
+        try e.rejectUnknown()
+
+        var r = try root.child("run")
+        workers = try r.int("workers", default: 2, range: 1...256)
+        checkpointEvery = try r.int("checkpoint_every", default: 1, range: 1...10_000_000)
+        try r.rejectUnknown()
+        try root.rejectUnknown()
+
+        if method == .grouping && groups > clientsPerRound {
+            throw FoedusError.invalidConfig(path: "federation.groups", reason: "\(groups) groups for \(clientsPerRound) clients per round")
+        }
+    }
+
+    /// The configuration as a JSON-compatible dictionary (stored with the run, shown by `runs show`).
+    public var dictionary: [String: Any] {
+        [
+            "name": name, "seed": seed,
+            "data": ["dataset": dataset, "data_dir": dataDirectory as Any,
+                     "partition": ["kind": partitionKind, "K": users, "R": nonIID, "Ns": labeled, "alpha": dirichletAlpha, "shards_per_user": shardsPerUser]],
+            "model": ["name": model, "width": modelWidth],
+            "federation": ["method": method.rawValue, "objective": objective.rawValue, "rounds": rounds, "clients_per_round": clientsPerRound,
+                           "local_steps": localSteps, "groups": groups, "aggregation": aggregation.rawValue, "mu": proximalMu],
+            "training": ["batch_size": batchSize, "lr": learningRate, "momentum": momentum, "nesterov": nesterov, "weight_decay": weightDecay,
+                         "schedule": schedule, "warmup_rounds": warmupRounds, "threshold": threshold,
+                         "augmentation": ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]],
+            "evaluation": ["every": evaluateEvery, "test_limit": testLimit ?? 0, "gradient_diversity_every": gradientDiversityEvery],
+            "run": ["workers": workers, "checkpoint_every": checkpointEvery],
+        ]
+    }
+}
