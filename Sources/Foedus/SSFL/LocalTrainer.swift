@@ -86,7 +86,6 @@ public struct LocalTrainer: Sendable {
             let stepKey = task.key.derived("step").derived(UInt64(t))
             let labels = views.labels(indices)
             var buffers = model.state.buffers
-            let b = Double(indices.count)
             var stepMasked = 0.0, stepCorrect = 0.0
             let (loss, grads) = valueAndGradient(of: { (p: ParameterSet) -> Tensor in
                 var ctx = LayerContext(parameters: p, buffers: model.state.buffers, mode: .train, key: stepKey.derived("dropout"))
@@ -109,16 +108,11 @@ public struct LocalTrainer: Sendable {
                         pseudoLogits = layer.forward(weak, context: &evalCtx).detached
                         studentLogits = layer.forward(weak, context: &ctx)
                     }
-                    let probabilities = pseudoLogits.softmax(axis: 1)
-                    let confidence = probabilities.max(axes: [1])
-                    let pseudo = probabilities.argmax(axis: 1)
-                    let mask = confidence.isGreaterEqual(Tensor(config.threshold, dtype: confidence.dtype)).detached
-                    let pseudoLabels = Tensor(shape: [pseudo.count], scalars: pseudo.map { Int32($0) })
+                    let (crl, mask, pseudo) = ConsistencyLoss.loss(pseudoLogits: pseudoLogits, studentLogits: studentLogits, threshold: config.threshold)
                     stepMasked = mask.sum().item
                     let truth = labels.scalars(as: Int32.self)
                     stepCorrect = Double(zip(pseudo, truth).filter { $0 == Int($1) }.count)
-                    // Masked samples count in the mean: the divisor is B (reference §1.7 trap 8).
-                    l = (Tensor.crossEntropy(logits: studentLogits, labels: pseudoLabels) * mask).sum() / b
+                    l = crl
                 }
                 if proximalMu > 0 {
                     l = l + (p - anchor).dot(p - anchor) * (proximalMu / 2)

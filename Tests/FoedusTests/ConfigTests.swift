@@ -1,0 +1,53 @@
+import XCTest
+import Foedus
+
+final class ConfigTests: XCTestCase {
+    let yaml = """
+    name: test
+    seed: 3
+    data:
+      dataset: fashion-mnist
+      partition: {kind: ssfl, K: 10, R: 0.4, Ns: 1000}
+    model: {name: cnn-gn}
+    federation: {method: grouping, objective: crl, rounds: 20, local_steps: 8, groups: 2}
+    training: {lr: 0.05}
+    """
+
+    func testParsesAndAppliesOverrides() throws {
+        let c = try SimulationConfig.parse(yaml: yaml, overrides: ["data.partition.R=0.8", "federation.method=fedavg", "run.workers=1"])
+        XCTAssertEqual(c.nonIID, 0.8)
+        XCTAssertEqual(c.method, .fedavg)
+        XCTAssertEqual(c.workers, 1)
+        XCTAssertEqual(c.rounds, 20)
+        XCTAssertEqual(c.clientsPerRound, 10)
+        XCTAssertEqual(c.seed, 3)
+    }
+
+    func testUnknownFieldIsRejectedWithItsPath() {
+        XCTAssertThrowsError(try SimulationConfig.parse(yaml: yaml + "\nfederation2: 1\n")) { error in
+            guard case FoedusError.unknownConfigField(let path, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "federation2")
+        }
+        XCTAssertThrowsError(try SimulationConfig.parse(yaml: yaml, overrides: ["data.partition.RR=0.1"])) { error in
+            guard case FoedusError.unknownConfigField(let path, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "data.partition.RR")
+        }
+    }
+
+    func testInvalidValuesNameTheField() {
+        for (override, field) in [("data.partition.R=1.5", "data.partition.R"), ("federation.rounds=0", "federation.rounds"),
+                                  ("federation.method=magic", "federation.method"), ("training.lr=fast", "training.lr"),
+                                  ("federation.groups=11", "federation.groups")] {
+            XCTAssertThrowsError(try SimulationConfig.parse(yaml: yaml, overrides: [override]), override) { error in
+                guard case FoedusError.invalidConfig(let path, _) = error else { return XCTFail("\(override): \(error)") }
+                XCTAssertEqual(path, field)
+            }
+        }
+        XCTAssertThrowsError(try SimulationConfig.parse(yaml: "a: [1, 2")) { error in
+            guard case FoedusError.malformedConfig = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try SimulationConfig.parse(yaml: yaml, overrides: ["novalue"])) { error in
+            guard case FoedusError.invalidOverride = error else { return XCTFail("\(error)") }
+        }
+    }
+}
