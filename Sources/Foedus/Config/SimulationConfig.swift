@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// A federated experiment, as written in a `simulations/*.yaml` file. Every field is documented
 /// in `simulations/README.md`; unknown fields and invalid values are rejected with their path.
@@ -69,14 +70,18 @@ public struct SimulationConfig: Sendable, Equatable {
     public var workers: Int
     public var checkpointEvery: Int
 
-    /// The YAML text the config came from, after overrides (stored with the run).
+    /// The effective configuration as YAML (the file with every override applied), stored with
+    /// the run so that `--resume` rebuilds exactly the same experiment.
     public var sourceYAML: String = ""
 
     /// Parses and validates a YAML config, applying `overrides` (`federation.rounds=50`) first.
     public static func parse(yaml: String, source: String = "<config>", overrides: [String] = []) throws -> SimulationConfig {
         let tree = try ConfigTree.applying(overrides, to: ConfigTree.parse(yaml, source: source))
         var config = try SimulationConfig(tree: tree)
-        config.sourceYAML = yaml + (overrides.isEmpty ? "" : "\n# overrides: " + overrides.joined(separator: " ") + "\n")
+        // The effective configuration (file plus overrides) is what a resumed run must reuse.
+        do { config.sourceYAML = try Yams.dump(object: tree, sortKeys: true) } catch {
+            throw FoedusError.malformedConfig(source: source, reason: "cannot serialise the effective configuration: \(error)")
+        }
         return config
     }
 
