@@ -33,6 +33,10 @@ public enum FoedusDataError: Error, CustomStringConvertible, Equatable, Sendable
     case badCIFARRecord(path: String, offset: Int, expected: Int, found: Int)
     /// A dataset name that the catalog does not know.
     case unknownDataset(name: String, known: [String])
+    /// A partitioner parameter or its input that cannot give a valid partition; `field` names
+    /// it as the configuration does (`"K"`, `"R"`, `"Ns"`, `"alpha"`, `"shardsPerUser"`,
+    /// `"classes"`, `"labels"`).
+    case invalidPartition(field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -73,6 +77,8 @@ public enum FoedusDataError: Error, CustomStringConvertible, Equatable, Sendable
                 + "bytes (1 label + 3072 pixels), got \(found)"
         case let .unknownDataset(name, known):
             return "unknown dataset \"\(name)\"; known datasets: \(known.joined(separator: ", "))"
+        case let .invalidPartition(field, reason):
+            return "invalid partition parameter \(field): \(reason)"
         }
     }
 
