@@ -66,11 +66,15 @@ let package = Package(
             name: "FoedusStore",
             dependencies: ["Foedus", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(
+            name: "FoedusReport",
+            dependencies: []
+        ),
         // Layer 6: the command-line tool.
         .executableTarget(
             name: "foedus",
             dependencies: [
-                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore",
+                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore", "FoedusReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "FoedusTensorTests", dependencies: ["FoedusTensor"]),
         .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "FoedusTests", dependencies: ["Foedus", "FoedusNN", "FoedusData", "FoedusTensor"]),
+        .testTarget(name: "FoedusReportTests", dependencies: ["FoedusReport"]),
         .testTarget(name: "FoedusStoreTests", dependencies: ["FoedusStore", "Foedus"]),
         .testTarget(name: "FoedusDataTests", dependencies: ["FoedusData", "FoedusTensor", "FoedusKernels"], exclude: ["Fixtures"]),
     ]
