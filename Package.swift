@@ -64,7 +64,8 @@ let package = Package(
         // Layer 5: persistence.
         .target(
             name: "FoedusStore",
-            dependencies: ["Foedus", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Foedus", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: optimized
         ),
         .target(
             name: "FoedusReport",

@@ -114,6 +114,15 @@ final class SimulatorTests: XCTestCase {
         XCTAssertNotNil(summary.metrics["test_accuracy"])
     }
 
+    func testGradientDiversityIsMeasuredWhenAsked() throws {
+        let sim = try Self.simulator(Self.config(["evaluation.gradient_diversity_every=1", "federation.objective=supervised"]))
+        let (_, summary) = sim.runRound(sim.initialState())
+        // By Cauchy–Schwarz the diversity of n gradients lies in [1, n].
+        let d = try XCTUnwrap(summary.metrics["gradient_diversity"])
+        XCTAssertGreaterThanOrEqual(d, 1 - 1e-9)
+        XCTAssertLessThanOrEqual(d, 3 + 1e-9)
+    }
+
     func testLabeledOnlyTrainsTheServerAlone() throws {
         let sim = try Self.simulator(Self.config(["federation.method=labeled-only", "federation.rounds=2"]))
         let (_, summary) = sim.runRound(sim.initialState())

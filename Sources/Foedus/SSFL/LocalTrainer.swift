@@ -71,16 +71,57 @@ public struct LocalTrainer: Sendable {
         return out
     }
 
+    /// The loss of one local step at parameters `p` (differentiable), the buffers the forward pass
+    /// updated, the number of confident pseudo-labels and how many of them are right.
+    func stepLoss(_ p: ParameterSet, buffers: ParameterSet, indices: [Int], labels: Tensor, key: RandomKey, supervised: Bool,
+                  anchor: ParameterSet) -> (loss: Tensor, buffers: ParameterSet, masked: Double, correct: Double) {
+        let trainView: View = config.weakAugmentation ? .weak : .plain
+        var ctx = LayerContext(parameters: p, buffers: buffers, mode: .train, key: key.derived("dropout"))
+        var l: Tensor
+        var masked = 0.0, correct = 0.0
+        if supervised {
+            let x = views.batch(indices, view: trainView, key: key.derived("weak"))
+            l = Tensor.meanCrossEntropy(logits: layer.forward(x, context: &ctx), labels: labels)
+        } else {
+            let weak = views.batch(indices, view: trainView, key: key.derived("weak"))
+            let pseudoLogits: Tensor, studentLogits: Tensor
+            switch config.objective {
+            case .crl:
+                // One forward over both views, as FixMatch: the weak half gives pseudo-labels.
+                let strong = views.batch(indices, view: config.strongAugmentation ? .strong : trainView, key: key.derived("strong"))
+                let logits = layer.forward(Tensor.concat([weak, strong], axis: 0), context: &ctx)
+                pseudoLogits = logits.slice(axis: 0, 0 ..< indices.count).detached
+                studentLogits = logits.slice(axis: 0, indices.count ..< 2 * indices.count)
+            default:
+                var evalCtx = LayerContext(parameters: p, buffers: buffers, mode: .eval)
+                pseudoLogits = layer.forward(weak, context: &evalCtx).detached
+                studentLogits = layer.forward(weak, context: &ctx)
+            }
+            let (crl, mask, pseudo) = ConsistencyLoss.loss(pseudoLogits: pseudoLogits, studentLogits: studentLogits, threshold: config.threshold)
+            masked = mask.sum().item
+            let truth = labels.scalars(as: Int32.self)
+            correct = Double(zip(zip(pseudo, truth), mask.doubles).filter { $0.0.0 == Int($0.0.1) && $0.1 > 0 }.count)
+            l = crl
+        }
+        if proximalMu > 0 {
+            l = l + (p - anchor).dot(p - anchor) * (proximalMu / 2)
+        }
+        return (l, ctx.buffers, masked, correct)
+    }
+
+    func isSupervised(_ task: LocalTask) -> Bool {
+        if case .server = task.role { return true }
+        return config.objective == .supervised
+    }
+
     /// Runs the task and returns the trained parameters with local metrics.
     public func run(_ task: LocalTask) -> (update: ClientUpdate, buffers: ParameterSet) {
         precondition(!task.indices.isEmpty, "[LocalTrainer] participant \(task.role) has no examples")
         var model = Model(layer, state: task.start)
         var optimizer = SGD(learningRate: config.learningRate, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay)
         let anchor = task.start.parameters
-        var lossSum = 0.0, masked = 0.0, pseudoCorrect = 0.0, seen = 0
-        let isServer: Bool = { if case .server = task.role { return true } else { return false } }()
-        let supervised = isServer || config.objective == .supervised
-        let trainView: View = config.weakAugmentation ? .weak : .plain
+        let supervised = isSupervised(task)
+        var lossSum = 0.0, masked = 0.0, correct = 0.0, seen = 0
         for (t, indices) in batches(task.indices, steps: config.localSteps, key: task.key).enumerated() {
             optimizer.learningRate = schedule.rate(at: task.firstStep + t, base: config.learningRate)
             let stepKey = task.key.derived("step").derived(UInt64(t))
@@ -88,50 +129,41 @@ public struct LocalTrainer: Sendable {
             var buffers = model.state.buffers
             var stepMasked = 0.0, stepCorrect = 0.0
             let (loss, grads) = valueAndGradient(of: { (p: ParameterSet) -> Tensor in
-                var ctx = LayerContext(parameters: p, buffers: model.state.buffers, mode: .train, key: stepKey.derived("dropout"))
-                var l: Tensor
-                if supervised {
-                    let x = views.batch(indices, view: trainView, key: stepKey.derived("weak"))
-                    l = Tensor.meanCrossEntropy(logits: layer.forward(x, context: &ctx), labels: labels)
-                } else {
-                    let weak = views.batch(indices, view: trainView, key: stepKey.derived("weak"))
-                    let pseudoLogits: Tensor, studentLogits: Tensor
-                    switch config.objective {
-                    case .crl:
-                        // One forward over both views, as FixMatch: the weak half gives pseudo-labels.
-                        let strong = views.batch(indices, view: config.strongAugmentation ? .strong : trainView, key: stepKey.derived("strong"))
-                        let logits = layer.forward(Tensor.concat([weak, strong], axis: 0), context: &ctx)
-                        pseudoLogits = logits.slice(axis: 0, 0 ..< indices.count).detached
-                        studentLogits = logits.slice(axis: 0, indices.count ..< 2 * indices.count)
-                    default:
-                        var evalCtx = LayerContext(parameters: p, buffers: model.state.buffers, mode: .eval)
-                        pseudoLogits = layer.forward(weak, context: &evalCtx).detached
-                        studentLogits = layer.forward(weak, context: &ctx)
-                    }
-                    let (crl, mask, pseudo) = ConsistencyLoss.loss(pseudoLogits: pseudoLogits, studentLogits: studentLogits, threshold: config.threshold)
-                    stepMasked = mask.sum().item
-                    let truth = labels.scalars(as: Int32.self)
-                    stepCorrect = Double(zip(pseudo, truth).filter { $0 == Int($1) }.count)
-                    l = crl
-                }
-                if proximalMu > 0 {
-                    l = l + (p - anchor).dot(p - anchor) * (proximalMu / 2)
-                }
-                buffers = ctx.buffers
-                return l
+                let r = stepLoss(p, buffers: model.state.buffers, indices: indices, labels: labels, key: stepKey, supervised: supervised, anchor: anchor)
+                buffers = r.buffers
+                stepMasked = r.masked
+                stepCorrect = r.correct
+                return r.loss
             }, at: model.state.parameters)
             optimizer.step(&model.state.parameters, gradients: grads)
             model.state.buffers = buffers
             lossSum += loss.item
             masked += stepMasked
-            pseudoCorrect += stepCorrect
+            correct += stepCorrect
             seen += indices.count
         }
         var metrics = ["loss": lossSum / Double(config.localSteps)]
         if !supervised {
             metrics["mask_rate"] = masked / Double(seen)
-            metrics["pseudo_label_accuracy"] = pseudoCorrect / Double(seen)
+            // Accuracy of the confident pseudo-labels against the (hidden) true labels.
+            if masked > 0 { metrics["pseudo_label_accuracy"] = correct / masked }
         }
         return (ClientUpdate(client: task.clientID, parameters: model.state.parameters, examples: seen, metrics: metrics), model.state.buffers)
+    }
+
+    /// The task's loss gradient at its start model, summed over its first `batches` batches, with
+    /// no optimizer step: the per-client gradient of the gradient-diversity measurement.
+    public func diversityGradient(_ task: LocalTask, batches count: Int) -> ParameterSet {
+        let supervised = isSupervised(task)
+        var total: ParameterSet?
+        for (t, indices) in batches(task.indices, steps: count, key: task.key.derived("diversity")).enumerated() {
+            let labels = views.labels(indices)
+            let g = gradient(of: { (p: ParameterSet) -> Tensor in
+                stepLoss(p, buffers: task.start.buffers, indices: indices, labels: labels, key: task.key.derived("diversity-step").derived(UInt64(t)),
+                         supervised: supervised, anchor: task.start.parameters).loss
+            }, at: task.start.parameters)
+            total = total.map { $0 + g } ?? g
+        }
+        return total!
     }
 }

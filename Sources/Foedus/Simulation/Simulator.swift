@@ -73,6 +73,8 @@ public struct Simulator: Sendable {
                                            firstStep: firstStep, key: roundKey.derived("user").derived(UInt64(user)))))
             }
         }
+        let diversity = config.gradientDiversityEvery > 0 && r % config.gradientDiversityEvery == 0
+            ? gradientDiversity(tasks) : nil
         var means = [WeightedMean](repeating: WeightedMean(), count: plan.groupCount)
         var clients: [ClientResultSummary] = []
         var replicaBuffers: ParameterSet?
@@ -109,6 +111,7 @@ public struct Simulator: Sendable {
         }
         let serverLosses = clients.filter { $0.client < 0 }.compactMap { $0.metrics["loss"] }
         if !serverLosses.isEmpty { metrics["server_loss"] = serverLosses.reduce(0, +) / Double(serverLosses.count) }
+        if let diversity { metrics["gradient_diversity"] = diversity }
         if r % config.evaluateEvery == 0 || r == config.rounds {
             let (accuracy, loss) = Evaluator.evaluate(Model(layer, state: global), on: data.test, normalization: data.normalization, workers: config.workers)
             metrics["test_accuracy"] = accuracy
@@ -117,6 +120,24 @@ public struct Simulator: Sendable {
         let summary = RoundSummary(round: r, participants: participants, metrics: metrics, startedAt: started.timeIntervalSince1970,
                                    seconds: Date().timeIntervalSince(started), clients: clients)
         return (next, summary)
+    }
+
+    /// Gradient diversity (SSFL §III) of the round's members at their start models: computed inside
+    /// each group (replica and users), then averaged over groups weighted by member count. Each
+    /// member's gradient sums its first 4 batches (SSFL uses a full pass; 4 bounds the cost).
+    func gradientDiversity(_ tasks: [(group: Int, task: LocalTask)]) -> Double? {
+        let trainer = self.trainer
+        let jobs = tasks.map(\.task)
+        var gradients = [Int: [ParameterSet]]()
+        WorkerPool.run(count: jobs.count, workers: config.workers, job: { i in trainer.diversityGradient(jobs[i], batches: 4) },
+                       consume: { i, g in gradients[tasks[i].group, default: []].append(g) })
+        var weighted = 0.0, members = 0
+        for (_, group) in gradients.sorted(by: { $0.key < $1.key }) where group.count > 1 {
+            guard let d = GradientDiversity.compute(group, excluding: ["bn", "gn"]) else { continue }
+            weighted += d * Double(group.count)
+            members += group.count
+        }
+        return members > 0 ? weighted / Double(members) : nil
     }
 
     /// Runs (or resumes) the whole simulation, recording every round and a checkpoint after every
