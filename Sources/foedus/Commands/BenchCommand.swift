@@ -6,6 +6,13 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (not tests): a training step, or the coordinator's per-update overhead.",
+        subcommands: [TrainStep.self, Coordinator.self], defaultSubcommand: TrainStep.self)
+}
+
+struct TrainStep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-step",
         abstract: "Measure a training step (forward, backward, SGD update) on synthetic data.",
         discussion: "A benchmark, not a test: it reports the median of --steps timed steps after --warmup steps. Compare it with a baseline measured in the same run (see benchmarks/train-step).")
 
