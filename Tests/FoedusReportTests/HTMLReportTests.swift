@@ -90,23 +90,4 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(SVGInspection.count("<h3>", in: many), 13)
         XCTAssertTrue(many.contains("aria-label=\"Losses — grouping-R0.2-s1\""))
     }
-
-    /// Writes sample pages and tables for a visual check when FOEDUS_REPORT_SAMPLE_DIR is set (e.g. to /tmp).
-    func testWriteSampleReports() throws {
-        guard let directory = ProcessInfo.processInfo.environment["FOEDUS_REPORT_SAMPLE_DIR"] else {
-            throw XCTSkip("set FOEDUS_REPORT_SAMPLE_DIR to write sample reports")
-        }
-        let pages = [
-            ("report-sample.html", HTMLReport.render(runs: SampleRuns.sweep, title: "CIFAR-10 SSFL sweep over R",
-                                                     sweepAxis: "R", generatedAt: "2025-01-01 12:00 UTC")),
-            ("report-sample-few.html", HTMLReport.render(runs: SampleRuns.few, title: "Three runs <and a hostile one>",
-                                                         generatedAt: "2025-01-01 12:00 UTC")),
-            ("report-sample.csv", ReportTables.csv(runs: SampleRuns.few)),
-            ("report-sample-summary.csv", ReportTables.summaryCSV(runs: SampleRuns.few)),
-            ("report-sample.json", ReportTables.json(runs: SampleRuns.few)),
-        ]
-        for (name, html) in pages {
-            try html.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
-        }
-    }
 }
