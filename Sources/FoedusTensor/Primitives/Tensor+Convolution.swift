@@ -5,7 +5,7 @@ import FoedusKernels
 /// therefore exact without materialising im2col buffers.
 extension Tensor {
     static func convGeometry(_ x: [Int], _ w: [Int], stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int) -> Conv2DGeometry {
-        let desc = "input \(Shape.describe(x)), weight \(Shape.describe(w)), stride \(stride), padding \(padding), dilation \(dilation), groups \(groups)"
+        var desc: String { "input \(Shape.describe(x)), weight \(Shape.describe(w)), stride \(stride), padding \(padding), dilation \(dilation), groups \(groups)" }
         precondition(x.count == 4 && w.count == 4, "[conv2d] needs NCHW input and OIHW weight: \(desc)")
         precondition(groups >= 1 && x[1] % groups == 0 && w[0] % groups == 0 && w[1] * groups == x[1],
                      "[conv2d] channels do not match groups: \(desc)")

@@ -8,7 +8,8 @@ extension Tensor {
     /// Float32 runs on oneDNN; Float64 on the portable kernel.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
         checkSameFloat(a, b, "matmul")
-        let desc = "\(Shape.describe(a.shape))\(transposeA ? "ᵀ" : "") × \(Shape.describe(b.shape))\(transposeB ? "ᵀ" : "")"
+        // Built only when a precondition fails (the messages are autoclosures).
+        var desc: String { "\(Shape.describe(a.shape))\(transposeA ? "ᵀ" : "") × \(Shape.describe(b.shape))\(transposeB ? "ᵀ" : "")" }
         precondition((a.rank == 2 || a.rank == 3) && (b.rank == 2 || b.rank == 3) && (b.rank <= a.rank),
                      "[matmul] ranks \(desc): need [m,k]×[k,n], [B,m,k]×[B,k,n] or [B,m,k]×[k,n]")
         let batch = a.rank == 3 ? a.shape[0] : 1
