@@ -1,0 +1,62 @@
+#ifndef CFOEDUS_INTEGER_H
+#define CFOEDUS_INTEGER_H
+#include <stdint.h>
+#include <stddef.h>
+
+// Integer kernels (int8 / int4 GEMM, im2col, requantization). The Swift code in
+// FoedusKernels/Integer holds the scalar reference twins these are tested against.
+
+/// Backend selection: 0 = best the CPU supports, 1 = portable scalar C, 2 = AVX2,
+/// 3 = AVX-512 VNNI. A backend the CPU lacks falls back to the next lower one.
+enum { FOEDUS_INT_AUTO = 0, FOEDUS_INT_SCALAR = 1, FOEDUS_INT_AVX2 = 2, FOEDUS_INT_VNNI = 3 };
+
+/// The backend `requested` resolves to on this CPU (1, 2 or 3).
+int foedus_int_backend(int requested);
+
+// Packed int8 B matrix (VNNI layout). K is padded to kp = roundup(K, 4), N to np = roundup(N, 16)
+// with zeros. Columns form panels of 64 (the last one 16, 32, 48 or 64 wide); panel p starts at
+// byte 64·p·kp; inside a panel of width w, byte (g·w + j)·4 + (k mod 4) holds B[4g + k mod 4][64p + j].
+
+/// Bytes of a packed K×N int8 matrix.
+long foedus_i8_packed_size(long k, long n);
+/// Packs B (element [k][n] at b[k·stride_k + n·stride_n]) and writes the column sums
+/// colsum[n] = Σ_k B[k][n] (n entries).
+void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, long n,
+                      int8_t *packed, int32_t *colsum);
+
+/// C[i][j] = Σ_k (A[i][k] − a_zero)·B[k][j] + bias[j], wrapping int32 arithmetic (exact when the
+/// true result fits). A is row-major with leading dimension lda, read as int8 when a_signed,
+/// uint8 otherwise; B is packed; bias may be NULL. C has leading dimension ldc.
+/// Returns 0, or −1 when scratch memory could not be allocated.
+int foedus_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum,
+                   long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend);
+
+/// The same product with B stored as int4 nibbles of the packed int8 byte sequence (byte i of the
+/// int8 layout is nibble i: low nibble of byte i/2 when i is even). Panels are unpacked into a
+/// scratch buffer one at a time.
+int foedus_i4_gemm(int a_signed, const uint8_t *a, long lda, const uint8_t *packed4, const int32_t *colsum,
+                   long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend);
+
+/// Two's-complement int4 pairs: out[2i] = sign-extended low nibble of in[i], out[2i+1] = high
+/// nibble. Writes `count` values (count may be odd).
+void foedus_i4_unpack(const uint8_t *in, int8_t *out, long count);
+/// Inverse of foedus_i4_unpack: values must lie in [−8, 7]; an odd count leaves the last high
+/// nibble zero.
+void foedus_i4_pack(const int8_t *in, uint8_t *out, long count);
+
+/// im2col of one image, one group: rows are output pixels (oh·ow of them), columns are
+/// (c, kh, kw) in that order (cg·kh·kw of them); out-of-image taps take `pad_value`.
+void foedus_i8_im2col_rows(const uint8_t *x, long cg, long h, long w, long kh, long kw,
+                           long sh, long sw, long ph, long pw, long dh, long dw,
+                           long oh, long ow, uint8_t pad_value, uint8_t *col);
+
+/// out[i] = clamp(zero + ((acc[i]·b + 2^(c−1)) >> c), lo, hi) as a byte (int8 or uint8 by the
+/// range). b ∈ [0, 2^31 − 1], c ∈ [1, 62], arithmetic shift (round half up).
+void foedus_requant_run(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi,
+                        uint8_t *out, int backend);
+/// Per-column dyadic over a rows×cols int32 matrix (leading dimension lda, out leading
+/// dimension ldo): column j uses b[j], c[j].
+void foedus_requant_cols(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                         int32_t zero, int32_t lo, int32_t hi, uint8_t *out, long ldo, int backend);
+
+#endif

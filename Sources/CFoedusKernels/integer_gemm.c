@@ -1,0 +1,267 @@
+#include <stdlib.h>
+#include <string.h>
+#include "CFoedusInteger.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define FOEDUS_X86 1
+#endif
+
+#define PANEL 64
+
+static long roundup(long x, long m) { return (x + m - 1) / m * m; }
+
+int foedus_int_backend(int requested) {
+#ifdef FOEDUS_X86
+    static int best = 0;
+    if (best == 0) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) best = FOEDUS_INT_VNNI;
+        else if (__builtin_cpu_supports("avx2")) best = FOEDUS_INT_AVX2;
+        else best = FOEDUS_INT_SCALAR;
+    }
+    if (requested <= 0 || requested > best) return best;
+    return requested;
+#else
+    (void)requested;
+    return FOEDUS_INT_SCALAR;
+#endif
+}
+
+long foedus_i8_packed_size(long k, long n) { return roundup(k, 4) * roundup(n, 16); }
+
+void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, long n,
+                      int8_t *packed, int32_t *colsum) {
+    long kp = roundup(k, 4), np = roundup(n, 16);
+    memset(packed, 0, (size_t)(kp * np));
+    for (long p0 = 0; p0 < np; p0 += PANEL) {
+        long w = np - p0 < PANEL ? np - p0 : PANEL;
+        int8_t *panel = packed + p0 * kp;
+        for (long kk = 0; kk < k; kk++) {
+            int8_t *row = panel + (kk / 4) * w * 4 + (kk % 4);
+            for (long j = 0; j < w && p0 + j < n; j++) row[j * 4] = b[kk * stride_k + (p0 + j) * stride_n];
+        }
+    }
+    for (long j = 0; j < n; j++) {
+        int32_t s = 0;
+        for (long kk = 0; kk < k; kk++) s += b[kk * stride_k + j * stride_n];
+        colsum[j] = s;
+    }
+}
+
+// The A operand of one tile: 4 consecutive k-values of a row as one little-endian word; the
+// tail group (K mod 4 values) is zero-filled so nothing past the row end is read.
+static inline __attribute__((always_inline)) int32_t a_word(const uint8_t *row, long g, long kfull, long ktail) {
+    int32_t v = 0;
+    if (g < kfull) memcpy(&v, row + 4 * g, 4);
+    else memcpy(&v, row + 4 * g, (size_t)ktail);
+    return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalar backend (on the packed layout).
+
+static void panel_scalar(const uint8_t *a, long lda, const int8_t *panel, long w, long k,
+                         long m, long ncols, const int32_t *off, int32_t *c, long ldc) {
+    for (long i = 0; i < m; i++) {
+        for (long j = 0; j < ncols; j++) {
+            uint32_t s = 0;
+            for (long kk = 0; kk < k; kk++)
+                s += (uint32_t)((int32_t)a[i * lda + kk] * (int32_t)panel[((kk / 4) * w + j) * 4 + kk % 4]);
+            c[i * ldc + j] = (int32_t)(s + (uint32_t)off[j]);
+        }
+    }
+}
+
+#ifdef FOEDUS_X86
+// ---------------------------------------------------------------------------------------------
+// AVX-512 VNNI backend: MR rows × NV·16 columns of int32 accumulators, vpdpbusd per k-group.
+// vpdpbusd (non-saturating) adds four u8·s8 products (|·| ≤ 4·255·128) to each lane: exact.
+
+#define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+static inline __attribute__((always_inline)) VNNI_TARGET void
+vnni_tile(const uint8_t *a, long lda, const int8_t *panel, long w, long kfull, long ktail,
+          const int32_t *off, int32_t *c, long ldc, long ncols, const int mr, const int nv) {
+    __m512i acc[6][4];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_si512();
+    long groups = kfull + (ktail ? 1 : 0);
+    const int8_t *bg = panel;
+    for (long g = 0; g < kfull; g++, bg += 4 * w) {
+        __m512i bv[4];
+        for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
+        for (int r = 0; r < mr; r++) {
+            int32_t word;
+            memcpy(&word, a + r * lda + 4 * g, 4);
+            __m512i av = _mm512_set1_epi32(word);
+            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+        }
+    }
+    if (groups > kfull) {
+        __m512i bv[4];
+        for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
+        for (int r = 0; r < mr; r++) {
+            __m512i av = _mm512_set1_epi32(a_word(a + r * lda, kfull, kfull, ktail));
+            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+        }
+    }
+    for (int v = 0; v < nv; v++) {
+        long col = 16 * v;
+        if (col >= ncols) break;
+        __m512i o = _mm512_loadu_si512((const void *)(off + col));
+        __mmask16 mask = ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1);
+        for (int r = 0; r < mr; r++)
+            _mm512_mask_storeu_epi32(c + r * ldc + col, mask, _mm512_add_epi32(acc[r][v], o));
+    }
+}
+
+#define VNNI_MR 6
+#define VNNI_TILE_CASE(MR, NV) vnni_tile(a, lda, panel, w, kfull, ktail, off, c, ldc, ncols, MR, NV)
+#define VNNI_NV_SWITCH(MR) switch (nv) { case 1: VNNI_TILE_CASE(MR, 1); break; case 2: VNNI_TILE_CASE(MR, 2); break; \
+    case 3: VNNI_TILE_CASE(MR, 3); break; default: VNNI_TILE_CASE(MR, 4); break; }
+
+static VNNI_TARGET void
+vnni_rows(const uint8_t *a, long lda, const int8_t *panel, long w, long kfull, long ktail,
+          const int32_t *off, int32_t *c, long ldc, long ncols, int mr) {
+    int nv = (int)(w / 16);
+    switch (mr) {
+    case 1: VNNI_NV_SWITCH(1) break;
+    case 2: VNNI_NV_SWITCH(2) break;
+    case 3: VNNI_NV_SWITCH(3) break;
+    case 4: VNNI_NV_SWITCH(4) break;
+    case 5: VNNI_NV_SWITCH(5) break;
+    default: VNNI_NV_SWITCH(6) break;
+    }
+}
+
+static VNNI_TARGET void panel_vnni(const uint8_t *a, long lda, const int8_t *panel, long w, long k,
+                                   long m, long ncols, const int32_t *off, int32_t *c, long ldc) {
+    long kfull = k / 4, ktail = k % 4;
+    for (long i = 0; i < m; i += VNNI_MR) {
+        int mr = m - i < VNNI_MR ? (int)(m - i) : VNNI_MR;
+        vnni_rows(a + i * lda, lda, panel, w, kfull, ktail, off, c + i * ldc, ldc, ncols, mr);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2 backend: vpmaddubsw saturates, so B is widened to int16 and multiplied with vpmaddwd
+// (two u8·s8 products per lane, |·| ≤ 2·255·128: exact). Each accumulator lane holds half of a
+// column's k-group; adjacent halves are added once at the end.
+
+#define AVX2_TARGET __attribute__((target("avx2")))
+
+static inline __attribute__((always_inline)) AVX2_TARGET __m256i a_pairs(int32_t word) {
+    return _mm256_cvtepu8_epi16(_mm_set1_epi32(word));
+}
+
+static AVX2_TARGET void panel_avx2(const uint8_t *a, long lda, const int8_t *panel, long w, long k,
+                                   long m, long ncols, const int32_t *off, int32_t *c, long ldc) {
+    long kfull = k / 4, ktail = k % 4, groups = kfull + (ktail ? 1 : 0);
+    for (long j0 = 0; j0 < ncols; j0 += 16) {
+        for (long i = 0; i < m; i += 2) {
+            int two = m - i >= 2;
+            const uint8_t *a0 = a + i * lda, *a1 = two ? a0 + lda : a0;
+            __m256i acc0[4], acc1[4];
+            for (int q = 0; q < 4; q++) { acc0[q] = _mm256_setzero_si256(); acc1[q] = _mm256_setzero_si256(); }
+            const int8_t *bg = panel + j0 * 4;
+            for (long g = 0; g < groups; g++, bg += 4 * w) {
+                __m256i x0 = a_pairs(a_word(a0, g, kfull, ktail));
+                __m256i x1 = a_pairs(a_word(a1, g, kfull, ktail));
+                for (int q = 0; q < 4; q++) {
+                    __m256i bq = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(bg + 16 * q)));
+                    acc0[q] = _mm256_add_epi32(acc0[q], _mm256_madd_epi16(x0, bq));
+                    acc1[q] = _mm256_add_epi32(acc1[q], _mm256_madd_epi16(x1, bq));
+                }
+            }
+            for (int h = 0; h < 2; h++) {
+                // hadd interleaves the 128-bit lanes: [c0 c1 c4 c5 | c2 c3 c6 c7] → fix with a permute.
+                __m256i s0 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc0[2 * h], acc0[2 * h + 1]), 0xD8);
+                __m256i s1 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc1[2 * h], acc1[2 * h + 1]), 0xD8);
+                long col = j0 + 8 * h;
+                if (col >= ncols) break;
+                __m256i o = _mm256_loadu_si256((const __m256i *)(off + col));
+                int32_t t0[8], t1[8];
+                _mm256_storeu_si256((__m256i *)t0, _mm256_add_epi32(s0, o));
+                _mm256_storeu_si256((__m256i *)t1, _mm256_add_epi32(s1, o));
+                long cnt = ncols - col < 8 ? ncols - col : 8;
+                memcpy(c + i * ldc + col, t0, (size_t)cnt * 4);
+                if (two) memcpy(c + (i + 1) * ldc + col, t1, (size_t)cnt * 4);
+            }
+        }
+    }
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Driver.
+
+typedef void (*panel_fn)(const uint8_t *, long, const int8_t *, long, long, long, long, const int32_t *, int32_t *, long);
+
+static panel_fn pick_panel(int backend) {
+#ifdef FOEDUS_X86
+    switch (foedus_int_backend(backend)) {
+    case FOEDUS_INT_VNNI: return panel_vnni;
+    case FOEDUS_INT_AVX2: return panel_avx2;
+    default: return panel_scalar;
+    }
+#else
+    (void)backend;
+    return panel_scalar;
+#endif
+}
+
+// Shared by the int8 and int4 paths; `unpack4` is non-NULL for int4 panels.
+static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *packed8, const uint8_t *packed4,
+                       const int32_t *colsum, long m, long n, long k, int32_t a_zero, const int32_t *bias,
+                       int32_t *c, long ldc, int backend) {
+    if (m <= 0 || n <= 0) return 0;
+    long kp = roundup(k, 4), np = roundup(n, 16);
+    // Per-column offset: bias − zA·colsum, with zA shifted by 128 when signed A is read as
+    // unsigned (A_u8 = A_s8 + 128). Wrapping arithmetic keeps it exact modulo 2^32.
+    uint32_t z = (uint32_t)a_zero + (a_signed ? 128u : 0u);
+    int32_t *off = (int32_t *)calloc((size_t)np, sizeof(int32_t));
+    uint8_t *au = NULL;
+    int8_t *scratch = NULL;
+    if (!off) return -1;
+    for (long j = 0; j < n; j++)
+        off[j] = (int32_t)((bias ? (uint32_t)bias[j] : 0u) - z * (uint32_t)colsum[j]);
+    if (a_signed) {
+        au = (uint8_t *)malloc((size_t)(m * (k > 0 ? k : 1)));
+        if (!au) { free(off); return -1; }
+        for (long i = 0; i < m; i++)
+            for (long kk = 0; kk < k; kk++) au[i * k + kk] = a[i * lda + kk] ^ 0x80;
+        a = au;
+        lda = k;
+    }
+    if (packed4) {
+        scratch = (int8_t *)aligned_alloc(64, (size_t)(PANEL * kp > 0 ? PANEL * kp : 64));
+        if (!scratch) { free(off); free(au); return -1; }
+    }
+    panel_fn fn = pick_panel(backend);
+    for (long p0 = 0; p0 < np; p0 += PANEL) {
+        long w = np - p0 < PANEL ? np - p0 : PANEL;
+        long ncols = n - p0 < w ? n - p0 : w;
+        const int8_t *panel;
+        if (packed4) {
+            foedus_i4_unpack(packed4 + p0 * kp / 2, scratch, w * kp);
+            panel = scratch;
+        } else {
+            panel = packed8 + p0 * kp;
+        }
+        fn(a, lda, panel, w, k, m, ncols, off + p0, c + p0, ldc);
+    }
+    free(scratch);
+    free(au);
+    free(off);
+    return 0;
+}
+
+int foedus_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum,
+                   long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend) {
+    return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, backend);
+}
+
+int foedus_i4_gemm(int a_signed, const uint8_t *a, long lda, const uint8_t *packed4, const int32_t *colsum,
+                   long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend) {
+    return gemm_driver(a_signed, a, lda, NULL, packed4, colsum, m, n, k, a_zero, bias, c, ldc, backend);
+}

@@ -1,0 +1,80 @@
+#include "CFoedusInteger.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define FOEDUS_X86 1
+#endif
+
+// Dyadic requantization: acc·b ≤ 2^31·(2^31 − 1) and the rounding term ≤ 2^61, so the 64-bit
+// sum never overflows; >> is arithmetic, so ties round toward +∞ (half up).
+
+static inline uint8_t requant_one(int32_t acc, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi) {
+    int64_t v = (((int64_t)acc * b + ((int64_t)1 << (c - 1))) >> c) + zero;
+    return (uint8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+#ifdef FOEDUS_X86
+#define RQ_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+// 16 lanes; b as int32 lanes, c as int32 lanes. Even and odd lanes are multiplied separately
+// (vpmuldq reads the low half of each 64-bit lane).
+static inline __attribute__((always_inline)) RQ_TARGET __m128i
+requant16(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
+    const __m512i one = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
+    __m512i ce = _mm512_and_si512(cv, low32), co = _mm512_srli_epi64(cv, 32);
+    __m512i pe = _mm512_mul_epi32(acc, bv);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(bv, 32));
+    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one, _mm512_sub_epi64(ce, one))), ce);
+    po = _mm512_srav_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one, _mm512_sub_epi64(co, one))), co);
+    pe = _mm512_max_epi64(_mm512_min_epi64(pe, hi64), lo64);
+    po = _mm512_max_epi64(_mm512_min_epi64(po, hi64), lo64);
+    __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(r, zero));
+}
+
+static RQ_TARGET void run_avx512(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi, uint8_t *out) {
+    __m512i bv = _mm512_set1_epi32((int32_t)b), cv = _mm512_set1_epi32(c), zv = _mm512_set1_epi32(zero);
+    __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
+    long i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128((__m128i *)(out + i), requant16(_mm512_loadu_si512((const void *)(acc + i)), bv, cv, zv, lo64, hi64));
+    if (i < n) {
+        __mmask16 mask = (__mmask16)((1u << (n - i)) - 1);
+        __m128i r = requant16(_mm512_maskz_loadu_epi32(mask, acc + i), bv, cv, zv, lo64, hi64);
+        _mm_mask_storeu_epi8(out + i, mask, r);
+    }
+}
+
+static RQ_TARGET void cols_avx512(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                                  int32_t zero, int32_t lo, int32_t hi, uint8_t *out, long ldo) {
+    __m512i zv = _mm512_set1_epi32(zero);
+    __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
+    const __m512i one32 = _mm512_set1_epi32(1);
+    for (long j = 0; j < cols; j += 16) {
+        __mmask16 mask = cols - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - j)) - 1);
+        __m512i bv = _mm512_maskz_loadu_epi32(mask, b + j);
+        // Masked-off lanes get c = 1 so the shift amounts stay valid.
+        __m512i cv = _mm512_mask_loadu_epi32(one32, mask, c + j);
+        for (long i = 0; i < rows; i++) {
+            __m128i r = requant16(_mm512_maskz_loadu_epi32(mask, acc + i * lda + j), bv, cv, zv, lo64, hi64);
+            _mm_mask_storeu_epi8(out + i * ldo + j, mask, r);
+        }
+    }
+}
+#endif
+
+void foedus_requant_run(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi,
+                        uint8_t *out, int backend) {
+#ifdef FOEDUS_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { run_avx512(acc, n, b, c, zero, lo, hi, out); return; }
+#endif
+    for (long i = 0; i < n; i++) out[i] = requant_one(acc[i], b, c, zero, lo, hi);
+}
+
+void foedus_requant_cols(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                         int32_t zero, int32_t lo, int32_t hi, uint8_t *out, long ldo, int backend) {
+#ifdef FOEDUS_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { cols_avx512(acc, rows, cols, lda, b, c, zero, lo, hi, out, ldo); return; }
+#endif
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) out[i * ldo + j] = requant_one(acc[i * lda + j], b[j], c[j], zero, lo, hi);
+}

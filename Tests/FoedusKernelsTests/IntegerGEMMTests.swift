@@ -1,0 +1,121 @@
+import FoedusKernels
+import XCTest
+
+// Oracle: IntegerGEMM.reference (plain Swift triple loop on unpacked B); every backend must
+// agree exactly.
+final class IntegerGEMMTests: XCTestCase {
+    let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (7, 13, 5), (6, 64, 4), (13, 65, 31), (5, 130, 67), (17, 16, 3), (9, 200, 129), (2, 47, 256),
+    ]
+
+    func testUnsignedTimesSignedMatchesReferenceOnEveryBackend() {
+        var data = IntegerTestData(seed: 1)
+        for (m, n, k) in shapes {
+            let a = data.uint8s(m * k), b = data.int8s(k * n), bias = data.int32s(n, in: -100_000...100_000)
+            let packed = PackedInt8Matrix(b, k: k, n: n)
+            for zero: Int32 in [0, 3, 128] {
+                let expected = IntegerGEMM.reference(a, b, m: m, n: n, k: k, aZeroPoint: zero, bias: bias)
+                for backend in explicitBackends {
+                    let c = IntegerGEMM.multiply(a, m: m, packed, aZeroPoint: zero, bias: bias, backend: backend)
+                    XCTAssertEqual(c, expected, "u8s8 \(m)x\(n)x\(k) z \(zero) backend \(backend)")
+                }
+            }
+            let noBias = IntegerGEMM.reference(a, b, m: m, n: n, k: k)
+            XCTAssertEqual(IntegerGEMM.multiply(a, m: m, packed), noBias, "u8s8 no bias \(m)x\(n)x\(k)")
+        }
+    }
+
+    func testSignedTimesSignedMatchesReferenceOnEveryBackend() {
+        var data = IntegerTestData(seed: 2)
+        for (m, n, k) in shapes {
+            let a = data.int8s(m * k), b = data.int8s(k * n), bias = data.int32s(n, in: -1000...1000)
+            let packed = PackedInt8Matrix(b, k: k, n: n)
+            for zero: Int32 in [0, -5] {
+                let expected = IntegerGEMM.reference(a, b, m: m, n: n, k: k, aZeroPoint: zero, bias: bias)
+                for backend in explicitBackends {
+                    let c = IntegerGEMM.multiply(a, m: m, packed, aZeroPoint: zero, bias: bias, backend: backend)
+                    XCTAssertEqual(c, expected, "s8s8 \(m)x\(n)x\(k) z \(zero) backend \(backend)")
+                }
+            }
+        }
+    }
+
+    func testExtremeValuesAreExact() {
+        // All-extreme operands make the largest partial sums: 255·(−128)·K and (−128)·(−128)·K.
+        let (m, n, k) = (7, 37, 1031)
+        for (aValue, bValue) in [(UInt8(255), Int8(-128)), (255, 127), (0, -128)] {
+            let a = [UInt8](repeating: aValue, count: m * k), b = [Int8](repeating: bValue, count: k * n)
+            let packed = PackedInt8Matrix(b, k: k, n: n)
+            for backend in explicitBackends {
+                let c = IntegerGEMM.multiply(a, m: m, packed, backend: backend)
+                XCTAssertEqual(Set(c), [Int32(aValue) * Int32(bValue) * Int32(k)], "u8 \(aValue) s8 \(bValue) \(backend)")
+            }
+        }
+        for (aValue, bValue) in [(Int8(-128), Int8(-128)), (-128, 127), (127, 127)] {
+            let a = [Int8](repeating: aValue, count: m * k), b = [Int8](repeating: bValue, count: k * n)
+            let packed = PackedInt8Matrix(b, k: k, n: n)
+            for backend in explicitBackends {
+                let c = IntegerGEMM.multiply(a, m: m, packed, backend: backend)
+                XCTAssertEqual(Set(c), [Int32(aValue) * Int32(bValue) * Int32(k)], "s8 \(aValue) s8 \(bValue) \(backend)")
+            }
+        }
+    }
+
+    func testTransposedPackingAndLeadingDimensions() {
+        var data = IntegerTestData(seed: 3)
+        let (m, n, k, lda, ldc) = (11, 70, 45, 50, 75)
+        let bT = data.int8s(n * k)  // [N, K]
+        var b = [Int8](repeating: 0, count: k * n)
+        for j in 0..<n { for kk in 0..<k { b[kk * n + j] = bT[j * k + kk] } }
+        let a = data.uint8s(m * lda)
+        let aDense = (0..<m).flatMap { i in a[(i * lda)..<(i * lda + k)] }
+        let expected = IntegerGEMM.reference(aDense, b, m: m, n: n, k: k)
+        let packed = PackedInt8Matrix(bT, k: k, n: n, transposed: true)
+        for backend in explicitBackends {
+            var c = [Int32](repeating: -7, count: m * ldc)
+            a.withUnsafeBufferPointer { pa in
+                c.withUnsafeMutableBufferPointer { pc in
+                    IntegerGEMM.multiply(pa.baseAddress!, lda: lda, m: m, packed, into: pc.baseAddress!, ldc: ldc, backend: backend)
+                }
+            }
+            for i in 0..<m {
+                XCTAssertEqual(Array(c[(i * ldc)..<(i * ldc + n)]), Array(expected[(i * n)..<(i * n + n)]), "row \(i) \(backend)")
+                XCTAssertEqual(Array(c[(i * ldc + n)..<(i * ldc + ldc)]), [Int32](repeating: -7, count: ldc - n), "padding \(backend)")
+            }
+        }
+    }
+
+    func testOneDNNBackendMatchesReference() {
+        var data = IntegerTestData(seed: 4)
+        let (m, n, k) = (9, 33, 70)
+        let a = data.uint8s(m * k), b = data.int8s(k * n), bias = data.int32s(n, in: -50...50)
+        let expected = IntegerGEMM.reference(a, b, m: m, n: n, k: k, aZeroPoint: 2, bias: bias)
+        var c = [Int32](repeating: 0, count: m * n)
+        let ok = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                bias.withUnsafeBufferPointer { pbias in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        IntegerGEMM.oneDNNu8s8s32(pa.baseAddress!, pb.baseAddress!, m: m, n: n, k: k, aZeroPoint: 2,
+                                                  bias: pbias.baseAddress!, into: pc.baseAddress!)
+                    }
+                }
+            }
+        }
+        XCTAssertTrue(ok)
+        XCTAssertEqual(c, expected)
+    }
+
+    func testInt4WeightsMatchReference() {
+        var data = IntegerTestData(seed: 5)
+        for (m, n, k) in shapes + [(3, 129, 7), (4, 64, 1)] {
+            let a = data.uint8s(m * k), s = data.int8s(m * k), b = data.int8s(k * n, in: -8...7)
+            let packed = PackedInt4Matrix(b, k: k, n: n)
+            let expectedU = IntegerGEMM.reference(a, b, m: m, n: n, k: k, aZeroPoint: 1)
+            let expectedS = IntegerGEMM.reference(s, b, m: m, n: n, k: k)
+            for backend in explicitBackends {
+                XCTAssertEqual(IntegerGEMM.multiply(a, m: m, packed, aZeroPoint: 1, backend: backend), expectedU, "u8 x i4 \(m)x\(n)x\(k) \(backend)")
+                XCTAssertEqual(IntegerGEMM.multiply(s, m: m, packed, backend: backend), expectedS, "s8 x i4 \(m)x\(n)x\(k) \(backend)")
+            }
+        }
+    }
+}
