@@ -30,7 +30,7 @@ let package = Package(
         .target(
             name: "CFoedusKernels",
             path: "Sources/CFoedusKernels",
-            cSettings: [.unsafeFlags(["-O3"])],
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])],
             linkerSettings: [.linkedLibrary("dl")]
         ),
         .target(

@@ -30,6 +30,7 @@ MULTIVERSION void NAME(int op, const T *restrict a, long sa, const T *restrict b
     case FOEDUS_LE: BINARY_LOOP(T, x <= y ? (T)1 : (T)0) break;                                   \
     case FOEDUS_EQ: BINARY_LOOP(T, x == y ? (T)1 : (T)0) break;                                   \
     case FOEDUS_NE: BINARY_LOOP(T, x != y ? (T)1 : (T)0) break;                                   \
+    case FOEDUS_MASK_POSITIVE: BINARY_LOOP(T, y > 0 ? x : (T)0) break;                            \
     }                                                                                          \
 }
 
@@ -107,3 +108,19 @@ MULTIVERSION void NAME(int op, T *restrict out, const T *restrict x, long n) { \
 
 DEFINE_ACCUMULATE(foedus_accumulate_f32, float)
 DEFINE_ACCUMULATE(foedus_accumulate_f64, double)
+
+MULTIVERSION void foedus_sgd_step_f32(const float *restrict p, const float *restrict g, const float *restrict b,
+                                      float *restrict p_out, float *restrict b_out, long n,
+                                      float lr, float momentum, float weight_decay, int nesterov, int first) {
+    if (momentum == 0) {
+        for (long i = 0; i < n; i++) { float gi = g[i] + p[i] * weight_decay; p_out[i] = p[i] - gi * lr; }
+        return;
+    }
+    for (long i = 0; i < n; i++) {
+        float gi = g[i] + p[i] * weight_decay;
+        float bi = first ? gi : b[i] * momentum + gi;
+        float d = nesterov ? gi + bi * momentum : bi;
+        b_out[i] = bi;
+        p_out[i] = p[i] - d * lr;
+    }
+}

@@ -3,6 +3,8 @@ import CFoedusKernels
 /// Binary operations with a vectorised kernel (codes shared with the C shim).
 public enum BinaryKernelOp: Int32, Sendable {
     case add = 0, sub, mul, div, maximum, minimum, greater, greaterEqual, less, lessEqual, equal, notEqual
+    /// `y > 0 ? x : 0`: the ReLU backward pass (x the cotangent, y the ReLU input).
+    case maskPositive
 
     /// The scalar definition: the reference twin of the vectorised loops.
     @inlinable
@@ -20,6 +22,7 @@ public enum BinaryKernelOp: Int32, Sendable {
         case .lessEqual: return x <= y ? 1 : 0
         case .equal: return x == y ? 1 : 0
         case .notEqual: return x != y ? 1 : 0
+        case .maskPositive: return y > 0 ? x : 0
         }
     }
 }

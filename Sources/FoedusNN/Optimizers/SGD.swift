@@ -22,14 +22,11 @@ public struct SGD: Optimizer {
         precondition(parameters.names == gradients.names, "[SGD] gradient names differ from parameter names")
         var updated: [Tensor] = []
         updated.reserveCapacity(parameters.count)
-        for (name, (p, g0)) in zip(parameters.names, zip(parameters.tensors, gradients.tensors)) {
-            var g = weightDecay > 0 ? g0 + p * weightDecay : g0
-            if momentum > 0 {
-                let buffer = momentumBuffers[name].map { $0 * momentum + g } ?? g
-                momentumBuffers[name] = buffer
-                g = nesterov ? g + buffer * momentum : buffer
-            }
-            updated.append(p - g * learningRate)
+        for (name, (p, g)) in zip(parameters.names, zip(parameters.tensors, gradients.tensors)) {
+            let (newP, newBuffer) = Tensor.sgdStep(parameter: p, gradient: g, buffer: momentumBuffers[name], learningRate: learningRate,
+                                                   momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
+            if let newBuffer { momentumBuffers[name] = newBuffer }
+            updated.append(newP)
         }
         parameters = parameters.replacingTensors(updated)
     }

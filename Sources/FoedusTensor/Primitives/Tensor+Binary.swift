@@ -4,6 +4,8 @@ import FoedusKernels
 enum BinaryOp: Sendable {
     case add, sub, mul, div, maximum, minimum
     case greater, greaterEqual, less, lessEqual, equal, notEqual
+    /// `b > 0 ? a : 0`, differentiable in `a` only (the ReLU backward pass).
+    case maskPositive
 
     var name: String {
         switch self {
@@ -19,6 +21,7 @@ enum BinaryOp: Sendable {
         case .lessEqual: "lessEqual"
         case .equal: "equal"
         case .notEqual: "notEqual"
+        case .maskPositive: "maskPositive"
         }
     }
 
@@ -36,12 +39,13 @@ enum BinaryOp: Sendable {
         case .lessEqual: .lessEqual
         case .equal: .equal
         case .notEqual: .notEqual
+        case .maskPositive: .maskPositive
         }
     }
 
     var isComparison: Bool {
         switch self {
-        case .add, .sub, .mul, .div, .maximum, .minimum: false
+        case .add, .sub, .mul, .div, .maximum, .minimum, .maskPositive: false
         default: true
         }
     }
@@ -85,6 +89,7 @@ extension Tensor {
             case .minimum:
                 let mask = a.isLessEqual(b).detached
                 (ga, gb) = (g * mask, g * (1 - mask))
+            case .maskPositive: (ga, gb) = (binary(.maskPositive, g, b.detached), nil)
             default: (ga, gb) = (nil, nil)
             }
             return [ga?.sum(toShape: a.shape), gb?.sum(toShape: b.shape)]

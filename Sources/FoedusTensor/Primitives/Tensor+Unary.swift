@@ -74,8 +74,8 @@ extension Tensor {
             case .erf: return [g * (2 / Double.pi.squareRoot()) * (-(x * x)).exp()]
             case .abs: return [g * x.sign()]
             case .sign, .step: return [nil]
-            // The step function is a constant of the graph: relu's second derivative is 0 a.e.
-            case .relu: return [g * x.detached.unary(.step)]
+            // The mask is a constant of the graph: relu's second derivative is 0 a.e.
+            case .relu: return [Tensor.binary(.maskPositive, g, x.detached)]
             case .pow(let e):
                 if e == 1 { return [g] }
                 return [e == 2 ? g * x * 2 : g * e * x.pow(e - 1)]
