@@ -15,7 +15,9 @@ int foedus_set_omp_threads(int n);
 /// Binary operation codes (keep in sync with BinaryKernelOp in Swift).
 enum {
     FOEDUS_ADD = 0, FOEDUS_SUB = 1, FOEDUS_MUL = 2, FOEDUS_DIV = 3, FOEDUS_MAX = 4, FOEDUS_MIN = 5,
-    FOEDUS_GT = 6, FOEDUS_GE = 7, FOEDUS_LT = 8, FOEDUS_LE = 9, FOEDUS_EQ = 10, FOEDUS_NE = 11
+    FOEDUS_GT = 6, FOEDUS_GE = 7, FOEDUS_LT = 8, FOEDUS_LE = 9, FOEDUS_EQ = 10, FOEDUS_NE = 11,
+    /// y > 0 ? x : 0 (the ReLU backward pass: x the cotangent, y the ReLU input)
+    FOEDUS_MASK_POSITIVE = 12
 };
 
 /// Unary operation codes (keep in sync with UnaryKernelOp in Swift).
@@ -42,6 +44,12 @@ double foedus_max_f64(const double *x, long n);
 /// out[i] += x[i] (op 0) or out[i] = max(out[i], x[i]) (op 1).
 void foedus_accumulate_f32(int op, float *out, const float *x, long n);
 void foedus_accumulate_f64(int op, double *out, const double *x, long n);
+
+/// One SGD step in a single pass (PyTorch semantics): g' = g + wd·p; b' = first ? g' : μ·b + g';
+/// d = nesterov ? g' + μ·b' : b' (d = g' without momentum); p' = p − lr·d. Writes p' and b'
+/// (b'/b may be NULL when μ = 0). Expressions are evaluated in that order, without contraction.
+void foedus_sgd_step_f32(const float *p, const float *g, const float *b, float *p_out, float *b_out, long n,
+                         float lr, float momentum, float weight_decay, int nesterov, int first);
 
 // Group normalization over [N, C, S] (S = spatial size), groups of C/G channels.
 
