@@ -78,51 +78,45 @@ static void panel_scalar(const uint8_t *a, long lda, const int8_t *panel, long w
 // vpdpbusd (non-saturating) adds four u8·s8 products (|·| ≤ 4·255·128) to each lane: exact.
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define VNNI_MR 6
+#define VNNI_KC 256
 
 static inline __attribute__((always_inline)) VNNI_TARGET void
-vnni_tile(const uint8_t *a, long lda, const int8_t *panel, long w, long kfull, long ktail,
-          const int32_t *off, int32_t *c, long ldc, long ncols, const int mr, const int nv) {
+vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
+          const int32_t *off, int32_t *c, long ldc, long ncols, int first, const int mr, const int nv) {
+    // The first K block starts from the column offsets, later ones from the partial sums in C.
     __m512i acc[6][4];
-    for (int r = 0; r < mr; r++)
-        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_si512();
-    long groups = kfull + (ktail ? 1 : 0);
-    const int8_t *bg = panel;
-    for (long g = 0; g < kfull; g++, bg += 4 * w) {
-        __m512i bv[4];
-        for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
-        for (int r = 0; r < mr; r++) {
-            int32_t word;
-            memcpy(&word, a + r * lda + 4 * g, 4);
-            __m512i av = _mm512_set1_epi32(word);
-            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
-        }
+    for (int v = 0; v < nv; v++) {
+        long col = 16 * v;
+        __mmask16 mask = col >= ncols ? 0 : (ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1));
+        __m512i o = _mm512_loadu_si512((const void *)(off + col));
+        for (int r = 0; r < mr; r++)
+            acc[r][v] = first ? o : _mm512_maskz_loadu_epi32(mask, c + r * ldc + col);
     }
-    if (groups > kfull) {
+    const int8_t *bg = panel;
+    for (long g = 0; g < groups; g++, bg += 4 * w, ap += VNNI_MR) {
         __m512i bv[4];
         for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
         for (int r = 0; r < mr; r++) {
-            __m512i av = _mm512_set1_epi32(a_word(a + r * lda, kfull, kfull, ktail));
+            __m512i av = _mm512_set1_epi32(ap[r]);
             for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
         }
     }
     for (int v = 0; v < nv; v++) {
         long col = 16 * v;
         if (col >= ncols) break;
-        __m512i o = _mm512_loadu_si512((const void *)(off + col));
         __mmask16 mask = ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1);
-        for (int r = 0; r < mr; r++)
-            _mm512_mask_storeu_epi32(c + r * ldc + col, mask, _mm512_add_epi32(acc[r][v], o));
+        for (int r = 0; r < mr; r++) _mm512_mask_storeu_epi32(c + r * ldc + col, mask, acc[r][v]);
     }
 }
 
-#define VNNI_MR 6
-#define VNNI_TILE_CASE(MR, NV) vnni_tile(a, lda, panel, w, kfull, ktail, off, c, ldc, ncols, MR, NV)
+#define VNNI_TILE_CASE(MR, NV) vnni_tile(ap, panel, w, groups, off, c, ldc, ncols, first, MR, NV)
 #define VNNI_NV_SWITCH(MR) switch (nv) { case 1: VNNI_TILE_CASE(MR, 1); break; case 2: VNNI_TILE_CASE(MR, 2); break; \
     case 3: VNNI_TILE_CASE(MR, 3); break; default: VNNI_TILE_CASE(MR, 4); break; }
 
 static VNNI_TARGET void
-vnni_rows(const uint8_t *a, long lda, const int8_t *panel, long w, long kfull, long ktail,
-          const int32_t *off, int32_t *c, long ldc, long ncols, int mr) {
+vnni_rows(const int32_t *ap, const int8_t *panel, long w, long groups,
+          const int32_t *off, int32_t *c, long ldc, long ncols, int first, int mr) {
     int nv = (int)(w / 16);
     switch (mr) {
     case 1: VNNI_NV_SWITCH(1) break;
@@ -134,13 +128,69 @@ vnni_rows(const uint8_t *a, long lda, const int8_t *panel, long w, long kfull, l
     }
 }
 
-static VNNI_TARGET void panel_vnni(const uint8_t *a, long lda, const int8_t *panel, long w, long k,
-                                   long m, long ncols, const int32_t *off, int32_t *c, long ldc) {
-    long kfull = k / 4, ktail = k % 4;
-    for (long i = 0; i < m; i += VNNI_MR) {
-        int mr = m - i < VNNI_MR ? (int)(m - i) : VNNI_MR;
-        vnni_rows(a + i * lda, lda, panel, w, kfull, ktail, off, c + i * ldc, ldc, ncols, mr);
+// A K block of A, repacked so a row tile's broadcasts are one sequential stream:
+// word (t·groups + g)·MR + r holds A[t·MR + r][k0 + 4g ..< k0 + 4g + 4], zero-padded past K and
+// M; signed A is flipped to A + 128 here (xor 0x80).
+static void pack_a_block(const uint8_t *a, long lda, long m, long k0, long kb, uint8_t flip, int32_t *ap) {
+    long groups = (kb + 3) / 4, tiles = (m + VNNI_MR - 1) / VNNI_MR;
+    for (long t = 0; t < tiles; t++) {
+        for (int r = 0; r < VNNI_MR; r++) {
+            long i = t * VNNI_MR + r;
+            uint8_t *dst = (uint8_t *)(ap + t * groups * VNNI_MR) + 4 * r;
+            if (i >= m) { for (long g = 0; g < groups; g++) memset(dst + 4 * VNNI_MR * g, 0, 4); continue; }
+            const uint8_t *row = a + i * lda + k0;
+            uint32_t mask = flip ? 0x80808080u : 0u;
+            long full = kb / 4;
+            for (long g = 0; g < full; g++) {
+                uint32_t word;
+                memcpy(&word, row + 4 * g, 4);
+                word ^= mask;
+                memcpy(dst + 4 * VNNI_MR * g, &word, 4);
+            }
+            if (full < groups) {
+                uint8_t *d = dst + 4 * VNNI_MR * full;
+                for (int q = 0; q < 4; q++) d[q] = 4 * full + q < kb ? (uint8_t)(row[4 * full + q] ^ flip) : 0;
+            }
+        }
     }
+}
+
+// Loop order panel → K block → row tile: a panel's K slice of B (w·VNNI_KC bytes) stays in L1
+// across all row tiles and the panel's strip of C stays in L2 across K blocks.
+static VNNI_TARGET int gemm_vnni(int a_signed, const uint8_t *a, long lda, const int8_t *packed8, const uint8_t *packed4,
+                                 long m, long n, long k, const int32_t *off, int32_t *c, long ldc) {
+    long kp = roundup(k, 4), np = roundup(n, 16), tiles = (m + VNNI_MR - 1) / VNNI_MR;
+    int32_t *ap = (int32_t *)malloc((size_t)(tiles * VNNI_MR * (kp > 0 ? kp : 4)));
+    int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * VNNI_KC)) : NULL;
+    if (!ap || (packed4 && !scratch)) { free(ap); free(scratch); return -1; }
+    long kend = k > 0 ? k : 1;
+    for (long k0 = 0; k0 < kend; k0 += VNNI_KC) {
+        long kb = k - k0 < VNNI_KC ? k - k0 : VNNI_KC;
+        pack_a_block(a, lda, m, k0, kb, a_signed ? 0x80 : 0, ap + tiles * VNNI_MR * (k0 / 4));
+    }
+    for (long p0 = 0; p0 < np; p0 += PANEL) {
+        long w = np - p0 < PANEL ? np - p0 : PANEL;
+        long ncols = n - p0 < w ? n - p0 : w;
+        for (long k0 = 0; k0 < kend; k0 += VNNI_KC) {
+            long kb = k - k0 < VNNI_KC ? k - k0 : VNNI_KC, groups = (kb + 3) / 4;
+            const int32_t *apk = ap + tiles * VNNI_MR * (k0 / 4);
+            const int8_t *panel;
+            if (packed4) {
+                foedus_i4_unpack(packed4 + (p0 * kp + k0 * w) / 2, scratch, w * groups * 4);
+                panel = scratch;
+            } else {
+                panel = packed8 + p0 * kp + k0 * w;
+            }
+            for (long t = 0; t < tiles; t++) {
+                long i = t * VNNI_MR;
+                int mr = m - i < VNNI_MR ? (int)(m - i) : VNNI_MR;
+                vnni_rows(apk + t * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, mr);
+            }
+        }
+    }
+    free(scratch);
+    free(ap);
+    return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +250,6 @@ typedef void (*panel_fn)(const uint8_t *, long, const int8_t *, long, long, long
 static panel_fn pick_panel(int backend) {
 #ifdef FOEDUS_X86
     switch (foedus_int_backend(backend)) {
-    case FOEDUS_INT_VNNI: return panel_vnni;
     case FOEDUS_INT_AVX2: return panel_avx2;
     default: return panel_scalar;
     }
@@ -225,6 +274,13 @@ static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *p
     if (!off) return -1;
     for (long j = 0; j < n; j++)
         off[j] = (int32_t)((bias ? (uint32_t)bias[j] : 0u) - z * (uint32_t)colsum[j]);
+#ifdef FOEDUS_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
+        int status = gemm_vnni(a_signed, a, lda, packed8, packed4, m, n, k, off, c, ldc);
+        free(off);
+        return status;
+    }
+#endif
     if (a_signed) {
         au = (uint8_t *)malloc((size_t)(m * (k > 0 ? k : 1)));
         if (!au) { free(off); return -1; }
