@@ -1,0 +1,140 @@
+import CFoedusKernels
+
+/// Integer 2-D convolution over NCHW uint8/int8 input with int8 (or int4) OIHW weights and
+/// int32 output: `y[n][o][p] = Σ_{c,ky,kx} (x[n][g·Cg + c][iy][ix] − z_x)·W[o][c][ky][kx] + bias[o]`,
+/// where `iy = oy·sh − ph + ky·dh`, `ix = ox·sw − pw + kx·dw` and out-of-image taps read the zero
+/// point `z_x` (so they contribute 0). Runs as im2col (rows = output pixels) + ``IntegerGEMM`` per
+/// (sample, group), then transposes `[pixels, O/G]` to NCHW.
+public struct IntegerConv2D: Sendable {
+    public let inChannels: Int, outChannels: Int, groups: Int
+    public let kernel: (h: Int, w: Int)
+    public let stride: (h: Int, w: Int)
+    public let padding: (h: Int, w: Int)
+    public let dilation: (h: Int, w: Int)
+    /// One packed `[Cg·kh·kw, O/G]` matrix per group.
+    public let packed: [PackedInt8Matrix]
+
+    /// - Parameter weights: OIHW int8, `[outChannels, inChannels/groups, kh, kw]`.
+    /// - Preconditions: channels divisible by `groups`; positive kernel, stride, dilation;
+    ///   non-negative padding.
+    public init(weights: [Int8], inChannels: Int, outChannels: Int, kernel: (h: Int, w: Int),
+                stride: (h: Int, w: Int) = (1, 1), padding: (h: Int, w: Int) = (0, 0),
+                dilation: (h: Int, w: Int) = (1, 1), groups: Int = 1) {
+        precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "IntegerConv2D: channels \(inChannels)→\(outChannels) not divisible by groups \(groups)")
+        precondition(kernel.h >= 1 && kernel.w >= 1 && stride.h >= 1 && stride.w >= 1 && dilation.h >= 1 && dilation.w >= 1
+                     && padding.h >= 0 && padding.w >= 0, "IntegerConv2D: invalid geometry")
+        let cg = inChannels / groups, og = outChannels / groups, ckk = cg * kernel.h * kernel.w
+        precondition(weights.count == outChannels * ckk, "IntegerConv2D: \(weights.count) weights, expected \(outChannels * ckk)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.groups = groups
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        packed = weights.withUnsafeBufferPointer { w in
+            (0..<groups).map { g in
+                // B[k][o] = W[g·og + o][k]: a row-major [og, ckk] block read transposed.
+                PackedInt8Matrix(w.baseAddress! + g * og * ckk, k: ckk, n: og, strideK: 1, strideN: ckk)
+            }
+        }
+    }
+
+    /// Output spatial size for an `h × w` input.
+    public func outputSize(h: Int, w: Int) -> (h: Int, w: Int) {
+        ((h + 2 * padding.h - dilation.h * (kernel.h - 1) - 1) / stride.h + 1,
+         (w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1) / stride.w + 1)
+    }
+
+    /// Forward pass on uint8 input (`signed: false`) or int8 input passed as its bit pattern
+    /// (`signed: true`). `y` is NCHW int32, overwritten.
+    /// - Preconditions: the output size is positive; `bias` has `outChannels` entries.
+    public func forward(_ x: UnsafePointer<UInt8>, signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
+                        bias: UnsafePointer<Int32>?, into y: UnsafeMutablePointer<Int32>,
+                        backend: IntegerBackend = .automatic) {
+        let (oh, ow) = outputSize(h: h, w: w)
+        precondition(batch >= 0 && oh >= 1 && ow >= 1, "IntegerConv2D: empty output for input \(h)×\(w)")
+        precondition(signed ? (-128...127).contains(zeroPoint) : (0...255).contains(zeroPoint),
+                     "IntegerConv2D: zero point \(zeroPoint) outside the input type")
+        let cg = inChannels / groups, og = outChannels / groups, ckk = cg * kernel.h * kernel.w, pixels = oh * ow
+        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: pixels * ckk)
+        let out = UnsafeMutablePointer<Int32>.allocate(capacity: pixels * og)
+        defer { col.deallocate(); out.deallocate() }
+        let pad = UInt8(truncatingIfNeeded: zeroPoint)
+        for n in 0..<batch {
+            for g in 0..<groups {
+                foedus_i8_im2col_rows(x + (n * inChannels + g * cg) * h * w, cg, h, w, kernel.h, kernel.w,
+                                      stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, col)
+                let groupBias = bias.map { $0 + g * og }
+                if signed {
+                    IntegerGEMM.multiply(UnsafeRawPointer(col).assumingMemoryBound(to: Int8.self), lda: ckk, m: pixels,
+                                         packed[g], aZeroPoint: zeroPoint, bias: groupBias, into: out, ldc: og, backend: backend)
+                } else {
+                    IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: pixels, packed[g], aZeroPoint: zeroPoint,
+                                         bias: groupBias, into: out, ldc: og, backend: backend)
+                }
+                let yg = y + (n * outChannels + g * og) * pixels
+                for p in 0..<pixels { for o in 0..<og { yg[o * pixels + p] = out[p * og + o] } }
+            }
+        }
+    }
+
+    /// Array form for uint8 input `[batch, inChannels, h, w]`; returns NCHW int32.
+    public func forward(_ x: [UInt8], batch: Int, h: Int, w: Int, zeroPoint: Int32 = 0, bias: [Int32]? = nil,
+                        backend: IntegerBackend = .automatic) -> [Int32] {
+        forwardArray(x, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, backend: backend)
+    }
+
+    /// Array form for int8 input `[batch, inChannels, h, w]`; returns NCHW int32.
+    public func forward(_ x: [Int8], batch: Int, h: Int, w: Int, zeroPoint: Int32 = 0, bias: [Int32]? = nil,
+                        backend: IntegerBackend = .automatic) -> [Int32] {
+        forwardArray(x.map { UInt8(bitPattern: $0) }, signed: true, batch: batch, h: h, w: w, zeroPoint: zeroPoint,
+                     bias: bias, backend: backend)
+    }
+
+    private func forwardArray(_ x: [UInt8], signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32, bias: [Int32]?,
+                              backend: IntegerBackend) -> [Int32] {
+        precondition(x.count == batch * inChannels * h * w, "IntegerConv2D: input has \(x.count) values")
+        precondition(bias == nil || bias!.count == outChannels, "IntegerConv2D: bias needs \(outChannels) entries")
+        let (oh, ow) = outputSize(h: h, w: w)
+        var y = [Int32](repeating: 0, count: batch * outChannels * oh * ow)
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                if let bias {
+                    bias.withUnsafeBufferPointer { forward(px.baseAddress!, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: $0.baseAddress, into: py.baseAddress!, backend: backend) }
+                } else {
+                    forward(px.baseAddress!, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: nil, into: py.baseAddress!, backend: backend)
+                }
+            }
+        }
+        return y
+    }
+
+    /// Scalar reference twin: the direct convolution loop (wrapping Int32), padding skipped
+    /// (a tap at the zero point contributes 0).
+    public static func reference<X: BinaryInteger>(
+        _ x: [X], weights: [Int8], batch: Int, inChannels: Int, h: Int, w: Int, outChannels: Int,
+        kernel: (h: Int, w: Int), stride: (h: Int, w: Int), padding: (h: Int, w: Int), dilation: (h: Int, w: Int),
+        groups: Int, zeroPoint: Int32, bias: [Int32]?
+    ) -> [Int32] {
+        let cg = inChannels / groups, og = outChannels / groups
+        let oh = (h + 2 * padding.h - dilation.h * (kernel.h - 1) - 1) / stride.h + 1
+        let ow = (w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1) / stride.w + 1
+        var y = [Int32](repeating: 0, count: batch * outChannels * oh * ow)
+        for n in 0..<batch { for o in 0..<outChannels {
+            let g = o / og
+            for oy in 0..<oh { for ox in 0..<ow {
+                var s: Int32 = bias?[o] ?? 0
+                for c in 0..<cg { for ky in 0..<kernel.h { for kx in 0..<kernel.w {
+                    let iy = oy * stride.h - padding.h + ky * dilation.h, ix = ox * stride.w - padding.w + kx * dilation.w
+                    guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
+                    let xv = Int32(x[((n * inChannels + g * cg + c) * h + iy) * w + ix]) &- zeroPoint
+                    s = s &+ xv &* Int32(weights[((o * cg + c) * kernel.h + ky) * kernel.w + kx])
+                } } }
+                y[((n * outChannels + o) * oh + oy) * ow + ox] = s
+            } }
+        } }
+        return y
+    }
+}
