@@ -17,7 +17,9 @@ public struct DatasetViews: ViewMaker {
         self.dataset = dataset
         self.normalization = normalization
         weak = WeakAugmentation(horizontalFlip: flip)
-        strong = StrongAugmentation(horizontalFlip: flip)
+        // Geometric ops fill with 0 (black), as the reference's PIL calls do (the augmentation's
+        // default is gray, 128).
+        strong = StrongAugmentation(horizontalFlip: flip, fill: 0)
         plain = DataLoader(dataset: dataset, batchSize: 1, shuffle: false, key: RandomKey(seed: 0), normalization: normalization)
     }
 
