@@ -23,6 +23,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from cnn_gn import make_model  # noqa: E402
 
 
+def loaded_blas():
+    """The BLAS library this process actually mapped (Debian picks it with update-alternatives:
+    the reference libblas3 is ~10x slower than OpenBLAS for PyTorch's linear layers)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return None
+    return sorted(os.path.realpath(p) for p in paths)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="cnn-gn", choices=["cnn-gn", "cnn-bn"])
@@ -59,7 +70,11 @@ def main():
         "threads": args.threads, "steps": args.steps, "median_ms": median, "min_ms": min(times), "max_ms": max(times),
         "images_per_second": args.batch_size / median * 1000,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"), "mkldnn": torch.backends.mkldnn.is_available(),
+        "blas": loaded_blas(),
     }
+    if not any("openblas" in p for p in summary["blas"] or []):
+        print(f"train_step_torch: warning: PyTorch is not using OpenBLAS ({summary['blas']}); "
+              "apt-get install libopenblas0-pthread for its usual speed", file=sys.stderr)
     if args.json:
         print(json.dumps(summary))
     else:
