@@ -21,7 +21,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return "cannot open run store at '\(path)': \(reason)"
         case let .unknownRun(id, closeMatches):
             if closeMatches.isEmpty {
-                return "no run with id '\(id)' in the store (list the stored runs, e.g. with `foedus runs`, to see valid ids)"
+                return "no run with id '\(id)' in the store (list the stored runs, e.g. with `foedus runs list`, to see valid ids)"
             }
             let list = closeMatches.map { "'\($0)'" }.joined(separator: ", ")
             return "no run with id '\(id)' in the store; did you mean \(list)?"
