@@ -22,22 +22,8 @@ public struct ErrorBarPlot: Sendable, Equatable {
         }
     }
 
-    /// One line of points.
-    public struct Series: Sendable, Equatable {
-        /// Legend text.
-        public var label: String
-        /// Points, drawn joined in x order.
-        public var points: [Point]
-        /// Index into `Palette.style(at:)`.
-        public var styleIndex: Int
-
-        /// Makes a series.
-        public init(label: String, points: [Point], styleIndex: Int) {
-            self.label = label
-            self.points = points
-            self.styleIndex = styleIndex
-        }
-    }
+    /// One line of points (see ``PlotSeries``).
+    public typealias Series = PlotSeries<Point>
 
     /// A labelled x position, for categorical axes.
     public struct Tick: Sendable, Equatable {

@@ -20,22 +20,8 @@ public struct LinePlot: Sendable, Equatable {
         }
     }
 
-    /// One line.
-    public struct Series: Sendable, Equatable {
-        /// Legend text.
-        public var label: String
-        /// Points in x order.
-        public var points: [Point]
-        /// Index into `Palette.style(at:)`; giving the same run the same index keeps its color across plots.
-        public var styleIndex: Int
-
-        /// Makes a series.
-        public init(label: String, points: [Point], styleIndex: Int) {
-            self.label = label
-            self.points = points
-            self.styleIndex = styleIndex
-        }
-    }
+    /// One line of points (see ``PlotSeries``).
+    public typealias Series = PlotSeries<Point>
 
     /// How y values map to height.
     public enum YScale: Sendable, Equatable {

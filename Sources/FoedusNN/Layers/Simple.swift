@@ -23,28 +23,35 @@ public struct Flatten: Layer {
     public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor { x.flattened(from: startDim) }
 }
 
+/// The window of a pooling layer: a square kernel, its stride (the kernel by default) and padding.
+public struct PoolWindow: Sendable, Hashable {
+    public let kernel: Int, stride: Int, padding: Int
+
+    public init(_ kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+        self.padding = padding
+    }
+}
+
 /// Max pooling over NCHW; stride defaults to the kernel.
 public struct MaxPool2d: Layer {
-    public let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
-    public init(_ k: Int, stride: Int? = nil, padding: Int = 0) {
-        kernel = (k, k)
-        self.stride = (stride ?? k, stride ?? k)
-        self.padding = (padding, padding)
-    }
+    public let window: PoolWindow
+    public init(_ k: Int, stride: Int? = nil, padding: Int = 0) { window = PoolWindow(k, stride: stride, padding: padding) }
     public func declare(into b: inout ParameterBuilder) {}
-    public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor { x.maxPool2d(kernel: kernel, stride: stride, padding: padding) }
+    public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor {
+        x.maxPool2d(kernel: (window.kernel, window.kernel), stride: (window.stride, window.stride), padding: (window.padding, window.padding))
+    }
 }
 
 /// Average pooling over NCHW; stride defaults to the kernel; padded zeros count.
 public struct AvgPool2d: Layer {
-    public let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
-    public init(_ k: Int, stride: Int? = nil, padding: Int = 0) {
-        kernel = (k, k)
-        self.stride = (stride ?? k, stride ?? k)
-        self.padding = (padding, padding)
-    }
+    public let window: PoolWindow
+    public init(_ k: Int, stride: Int? = nil, padding: Int = 0) { window = PoolWindow(k, stride: stride, padding: padding) }
     public func declare(into b: inout ParameterBuilder) {}
-    public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor { x.avgPool2d(kernel: kernel, stride: stride, padding: padding) }
+    public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor {
+        x.avgPool2d(kernel: (window.kernel, window.kernel), stride: (window.stride, window.stride), padding: (window.padding, window.padding))
+    }
 }
 
 /// Mean over H and W: `[N, C, H, W]` → `[N, C]`.
