@@ -23,6 +23,14 @@ public struct LocalTask: Sendable {
     /// Root of every random draw of this task (batch order, augmentation, dropout).
     public var key: RandomKey
 
+    public init(role: Role, indices: [Int], start: ModelState, firstStep: Int, key: RandomKey) {
+        self.role = role
+        self.indices = indices
+        self.start = start
+        self.firstStep = firstStep
+        self.key = key
+    }
+
     /// The client id recorded for this task: users keep their id, replica g becomes −(g + 1).
     public var clientID: Int {
         switch role {
