@@ -112,6 +112,8 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(summary.participants.count, 4)
         XCTAssertEqual(summary.clients.filter { $0.client < 0 }.count, 2, "one server replica per group")
         XCTAssertNotNil(summary.metrics["test_accuracy"])
+        XCTAssertNotNil(summary.metrics["group0_test_accuracy"])
+        XCTAssertNotNil(summary.metrics["group1_test_accuracy"])
     }
 
     func testGradientDiversityIsMeasuredWhenAsked() throws {

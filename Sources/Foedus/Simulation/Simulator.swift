@@ -116,6 +116,13 @@ public struct Simulator: Sendable {
             let (accuracy, loss) = Evaluator.evaluate(Model(layer, state: global), on: data.test, normalization: data.normalization, workers: config.workers)
             metrics["test_accuracy"] = accuracy
             metrics["test_loss"] = loss
+            // With grouping, users restart from their group's mean, so each mean is worth watching.
+            if next.groups.count > 1 {
+                for (g, parameters) in next.groups.enumerated() {
+                    let groupModel = Model(layer, state: ModelState(parameters: parameters, buffers: global.buffers))
+                    metrics["group\(g)_test_accuracy"] = Evaluator.evaluate(groupModel, on: data.test, normalization: data.normalization, workers: config.workers).accuracy
+                }
+            }
         }
         let summary = RoundSummary(round: r, participants: participants, metrics: metrics, startedAt: started.timeIntervalSince1970,
                                    seconds: Date().timeIntervalSince(started), clients: clients)
