@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "FoedusTensor", targets: ["FoedusTensor"]),
         .library(name: "FoedusNN", targets: ["FoedusNN"]),
         .library(name: "FoedusData", targets: ["FoedusData"]),
+        .library(name: "FoedusQuant", targets: ["FoedusQuant"]),
         .library(name: "Foedus", targets: ["Foedus"]),
         .library(name: "FoedusStore", targets: ["FoedusStore"]),
         .executable(name: "foedus", targets: ["foedus"]),
@@ -55,10 +56,16 @@ let package = Package(
             dependencies: ["FoedusTensor", "FoedusKernels", "CZlib"],
             swiftSettings: optimized
         ),
+        // Layer 3: quantization.
+        .target(
+            name: "FoedusQuant",
+            dependencies: ["FoedusTensor", "FoedusKernels"],
+            swiftSettings: optimized
+        ),
         // Layer 4: the federated core (strategies, round driver, SSFL, in-process simulator).
         .target(
             name: "Foedus",
-            dependencies: ["FoedusTensor", "FoedusNN", "FoedusData", "FoedusKernels", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FoedusTensor", "FoedusNN", "FoedusData", "FoedusKernels", "FoedusQuant", .product(name: "Yams", package: "Yams")],
             swiftSettings: optimized
         ),
         // Layer 5: persistence.
@@ -88,6 +95,7 @@ let package = Package(
         .testTarget(name: "FoedusKernelsTests", dependencies: ["FoedusKernels"]),
         .testTarget(name: "FoedusTensorTests", dependencies: ["FoedusTensor"]),
         .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "FoedusQuantTests", dependencies: ["FoedusQuant", "FoedusTensor"]),
         .testTarget(name: "FoedusTests", dependencies: ["Foedus", "FoedusNN", "FoedusData", "FoedusTensor"]),
         .testTarget(name: "FoedusReportTests", dependencies: ["FoedusReport"]),
         .testTarget(name: "FoedusStoreTests", dependencies: ["FoedusStore", "Foedus"]),

@@ -125,6 +125,20 @@ final class SimulatorTests: XCTestCase {
         XCTAssertLessThanOrEqual(d, 3 + 1e-9)
     }
 
+    func testQuantizedWireIsSmallerDeterministicAndWorkerIndependent() throws {
+        for wire in ["int8", "int4"] {
+            let one = try Self.simulator(Self.config(["federation.wire=\(wire)", "run.workers=1", "federation.rounds=1"]))
+            let (state1, summary) = one.runRound(one.initialState())
+            let two = try Self.simulator(Self.config(["federation.wire=\(wire)", "run.workers=2", "federation.rounds=1"]))
+            XCTAssertEqual(two.runRound(two.initialState()).0, state1, wire)
+            let ratio = summary.metrics["uplink_bytes"]! / summary.metrics["uplink_bytes_fp32"]!
+            XCTAssertLessThanOrEqual(ratio, wire == "int8" ? 0.26 : 0.135, wire)
+        }
+        let fp32 = try Self.simulator(Self.config(["federation.rounds=1"]))
+        let summary = fp32.runRound(fp32.initialState()).1
+        XCTAssertEqual(summary.metrics["uplink_bytes"], summary.metrics["uplink_bytes_fp32"])
+    }
+
     func testLabeledOnlyTrainsTheServerAlone() throws {
         let sim = try Self.simulator(Self.config(["federation.method=labeled-only", "federation.rounds=2"]))
         let (_, summary) = sim.runRound(sim.initialState())

@@ -51,6 +51,8 @@ public struct SimulationConfig: Sendable, Equatable {
     public var groups: Int
     public var aggregation: Aggregation
     public var proximalMu: Double
+    /// How client updates travel: `fp32`, or `int8`/`int4` quantized deltas (stochastic rounding).
+    public var wire: String
     // Local training
     public var batchSize: Int
     public var learningRate: Double
@@ -125,6 +127,7 @@ public struct SimulationConfig: Sendable, Equatable {
         groups = try fed.int("groups", default: 2, range: 1...clientsPerRound)
         aggregation = Aggregation(rawValue: try fed.string("aggregation", default: "uniform", allowed: ["uniform", "examples"]))!
         proximalMu = try fed.double("mu", default: method == .fedprox ? 0.01 : 0, range: 0...1e6)
+        wire = try fed.string("wire", default: "fp32", allowed: ["fp32", "int8", "int4"])
         try fed.rejectUnknown()
 
         var t = try root.child("training")
@@ -170,7 +173,7 @@ public struct SimulationConfig: Sendable, Equatable {
                      "partition": ["kind": partitionKind, "K": users, "R": nonIID, "Ns": labeled, "alpha": dirichletAlpha, "shards_per_user": shardsPerUser]],
             "model": ["name": model, "width": modelWidth],
             "federation": ["method": method.rawValue, "objective": objective.rawValue, "rounds": rounds, "clients_per_round": clientsPerRound,
-                           "local_steps": localSteps, "groups": groups, "aggregation": aggregation.rawValue, "mu": proximalMu],
+                           "local_steps": localSteps, "groups": groups, "aggregation": aggregation.rawValue, "mu": proximalMu, "wire": wire],
             "training": ["batch_size": batchSize, "lr": learningRate, "momentum": momentum, "nesterov": nesterov, "weight_decay": weightDecay,
                          "schedule": schedule, "warmup_rounds": warmupRounds, "threshold": threshold,
                          "augmentation": ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]],

@@ -2,6 +2,7 @@ import Foundation
 import FoedusData
 import FoedusKernels
 import FoedusNN
+import FoedusQuant
 import FoedusTensor
 
 /// The federation's state between rounds: the global model and, with grouping, each group's
@@ -80,12 +81,21 @@ public struct Simulator: Sendable {
         var replicaBuffers: ParameterSet?
         let trainer = self.trainer, strategy = self.strategy
         let jobs = tasks.map(\.task)
-        WorkerPool.run(count: tasks.count, workers: config.workers, job: { i -> (ClientUpdate, ParameterSet, Double) in
+        let wire: QuantizedTensor.Bits? = config.wire == "int8" ? .int8 : (config.wire == "int4" ? .int4 : nil)
+        var uplinkBytes = 0, uplinkFP32Bytes = 0
+        WorkerPool.run(count: tasks.count, workers: config.workers, job: { i -> (ClientUpdate, ParameterSet, Double, Int) in
             let t0 = Date()
-            let (update, buffers) = trainer.run(jobs[i])
-            return (update, buffers, Date().timeIntervalSince(t0))
+            var (update, buffers) = trainer.run(jobs[i])
+            var bytes = update.parameters.scalarCount * 4
+            if let wire {
+                (update.parameters, bytes) = Simulator.shipQuantized(update.parameters, from: jobs[i].start.parameters, bits: wire,
+                                                                      key: roundKey.derived("wire").derived(jobs[i].key.rawValue))
+            }
+            return (update, buffers, Date().timeIntervalSince(t0), bytes)
         }, consume: { i, result in
-            let (update, buffers, seconds) = result
+            let (update, buffers, seconds, bytes) = result
+            uplinkBytes += bytes
+            uplinkFP32Bytes += update.parameters.scalarCount * 4
             means[tasks[i].group].add(update.parameters, weight: strategy.weight(of: update))
             if replicaBuffers == nil, case .server = tasks[i].task.role { replicaBuffers = buffers }
             clients.append(ClientResultSummary(client: update.client, examples: update.examples, metrics: update.metrics, seconds: seconds))
@@ -112,6 +122,8 @@ public struct Simulator: Sendable {
         let serverLosses = clients.filter { $0.client < 0 }.compactMap { $0.metrics["loss"] }
         if !serverLosses.isEmpty { metrics["server_loss"] = serverLosses.reduce(0, +) / Double(serverLosses.count) }
         if let diversity { metrics["gradient_diversity"] = diversity }
+        metrics["uplink_bytes"] = Double(uplinkBytes)
+        metrics["uplink_bytes_fp32"] = Double(uplinkFP32Bytes)
         if r % config.evaluateEvery == 0 || r == config.rounds {
             let (accuracy, loss) = Evaluator.evaluate(Model(layer, state: global), on: data.test, normalization: data.normalization, workers: config.workers)
             metrics["test_accuracy"] = accuracy
@@ -145,6 +157,21 @@ public struct Simulator: Sendable {
             members += group.count
         }
         return members > 0 ? weighted / Double(members) : nil
+    }
+
+    /// What the server receives from a client on a quantized wire: the update's delta from its start
+    /// model, quantized per tensor with stochastic rounding (unbiased), added back to the start model.
+    /// - Returns: the reconstructed parameters and the bytes that crossed the wire.
+    static func shipQuantized(_ parameters: ParameterSet, from start: ParameterSet, bits: QuantizedTensor.Bits, key: RandomKey) -> (ParameterSet, Int) {
+        precondition(parameters.names == start.names, "[shipQuantized] parameter names differ from the start model's")
+        var bytes = 0
+        var received: [Tensor] = []
+        for (name, (p, s)) in zip(parameters.names, zip(parameters.tensors, start.tensors)) {
+            let q = QuantizedTensor.quantize(p - s, bits: bits, key: key.derived(name))
+            bytes += q.byteCount
+            received.append(s + q.dequantized().cast(to: s.dtype))
+        }
+        return (parameters.replacingTensors(received), bytes)
     }
 
     /// Runs (or resumes) the whole simulation, recording every round and a checkpoint after every
