@@ -56,6 +56,8 @@ public struct SimulationConfig: Sendable, Equatable {
     // Local training
     public var batchSize: Int
     public var learningRate: Double
+    /// Base learning rate of users' local training (default: `learningRate`).
+    public var userLearningRate: Double
     public var momentum: Double
     public var nesterov: Bool
     public var weightDecay: Double
@@ -133,6 +135,7 @@ public struct SimulationConfig: Sendable, Equatable {
         var t = try root.child("training")
         batchSize = try t.int("batch_size", default: 64, range: 1...65536)
         learningRate = try t.double("lr", default: 0.05, range: 1e-12...1e3)
+        userLearningRate = try t.double("user_lr", default: learningRate, range: 1e-12...1e3)
         momentum = try t.double("momentum", default: 0.9, range: 0...0.999999)
         nesterov = try t.bool("nesterov", default: true)
         weightDecay = try t.double("weight_decay", default: 1e-4, range: 0...1)
@@ -174,7 +177,7 @@ public struct SimulationConfig: Sendable, Equatable {
             "model": ["name": model, "width": modelWidth],
             "federation": ["method": method.rawValue, "objective": objective.rawValue, "rounds": rounds, "clients_per_round": clientsPerRound,
                            "local_steps": localSteps, "groups": groups, "aggregation": aggregation.rawValue, "mu": proximalMu, "wire": wire],
-            "training": ["batch_size": batchSize, "lr": learningRate, "momentum": momentum, "nesterov": nesterov, "weight_decay": weightDecay,
+            "training": ["batch_size": batchSize, "lr": learningRate, "user_lr": userLearningRate, "momentum": momentum, "nesterov": nesterov, "weight_decay": weightDecay,
                          "schedule": schedule, "warmup_rounds": warmupRounds, "threshold": threshold,
                          "augmentation": ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]],
             "evaluation": ["every": evaluateEvery, "test_limit": testLimit ?? 0, "gradient_diversity_every": gradientDiversityEvery],

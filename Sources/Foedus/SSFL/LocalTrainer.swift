@@ -126,12 +126,13 @@ public struct LocalTrainer: Sendable {
     public func run(_ task: LocalTask) -> (update: ClientUpdate, buffers: ParameterSet) {
         precondition(!task.indices.isEmpty, "[LocalTrainer] participant \(task.role) has no examples")
         var model = Model(layer, state: task.start)
-        var optimizer = SGD(learningRate: config.learningRate, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay)
-        let anchor = task.start.parameters
         let supervised = isSupervised(task)
+        let baseRate: Double = { if case .server = task.role { return config.learningRate } else { return config.userLearningRate } }()
+        var optimizer = SGD(learningRate: baseRate, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay)
+        let anchor = task.start.parameters
         var lossSum = 0.0, masked = 0.0, correct = 0.0, seen = 0
         for (t, indices) in batches(task.indices, steps: config.localSteps, key: task.key).enumerated() {
-            optimizer.learningRate = schedule.rate(at: task.firstStep + t, base: config.learningRate)
+            optimizer.learningRate = schedule.rate(at: task.firstStep + t, base: baseRate)
             let stepKey = task.key.derived("step").derived(UInt64(t))
             let labels = views.labels(indices)
             var buffers = model.state.buffers
