@@ -86,6 +86,8 @@ public struct Simulator: Sendable {
         WorkerPool.run(count: tasks.count, workers: config.workers, job: { i -> (ClientUpdate, ParameterSet, Double, Int) in
             let t0 = Date()
             var (update, buffers) = trainer.run(jobs[i])
+            // Server replicas live at the server: only users' updates cross the wire.
+            guard case .user = jobs[i].role else { return (update, buffers, Date().timeIntervalSince(t0), 0) }
             var bytes = update.parameters.scalarCount * 4
             if let wire {
                 (update.parameters, bytes) = Simulator.shipQuantized(update.parameters, from: jobs[i].start.parameters, bits: wire,
@@ -94,8 +96,10 @@ public struct Simulator: Sendable {
             return (update, buffers, Date().timeIntervalSince(t0), bytes)
         }, consume: { i, result in
             let (update, buffers, seconds, bytes) = result
-            uplinkBytes += bytes
-            uplinkFP32Bytes += update.parameters.scalarCount * 4
+            if update.client >= 0 {
+                uplinkBytes += bytes
+                uplinkFP32Bytes += update.parameters.scalarCount * 4
+            }
             means[tasks[i].group].add(update.parameters, weight: strategy.weight(of: update))
             if replicaBuffers == nil, case .server = tasks[i].task.role { replicaBuffers = buffers }
             clients.append(ClientResultSummary(client: update.client, examples: update.examples, metrics: update.metrics, seconds: seconds))
