@@ -28,17 +28,12 @@ public struct ModelState: Sendable, Equatable {
     /// Takes the tensors of `stateDict` whose names this state declares, checking that every
     /// name is present with the same shape and dtype.
     public func loading(_ stateDict: ParameterSet) throws -> ModelState {
-        func take(_ set: ParameterSet) throws -> ParameterSet {
-            try set.map { _ in Tensor(0) }.replacingTensors(set.names.enumerated().map { i, name in
-                guard let t = stateDict[name] else { throw FoedusNNError.missingTensor(name: name) }
-                let expected = set.tensors[i]
-                guard t.shape == expected.shape else { throw FoedusNNError.shapeMismatch(name: name, expected: expected.shape, found: t.shape) }
-                guard t.dtype == expected.dtype else { throw FoedusNNError.dtypeMismatch(name: name, expected: expected.dtype, found: t.dtype) }
-                return t
-            })
-        }
-        let known = Set(parameters.names + buffers.names)
-        if let extra = stateDict.names.first(where: { !known.contains($0) }) { throw FoedusNNError.unexpectedTensor(name: extra) }
-        return ModelState(parameters: try take(parameters), buffers: try take(buffers))
+        let template = self.stateDict
+        // Foreign tensors are reported first: they name the mismatch (e.g. bn1 in a GN model).
+        if let extra = stateDict.names.first(where: { template[$0] == nil }) { throw FoedusNNError.unexpectedTensor(name: extra) }
+        let checked = try SafeTensors.conform(stateDict, to: template)
+        let split = parameters.count
+        return ModelState(parameters: parameters.replacingTensors(Array(checked.tensors[..<split])),
+                          buffers: buffers.replacingTensors(Array(checked.tensors[split...])))
     }
 }
