@@ -28,6 +28,7 @@ let package = Package(
         // Layer 0: system libraries and kernels.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
         .target(
             name: "CFoedusKernels",
             path: "Sources/CFoedusKernels",
@@ -74,6 +75,12 @@ let package = Package(
             dependencies: ["Foedus", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: optimized
         ),
+        // Layer 5: the ZeroMQ transport (server, clients, client pools, CURVE).
+        .target(
+            name: "FoedusZMQ",
+            dependencies: ["CZeroMQ", "Foedus", "FoedusNN", "FoedusData", "FoedusTensor", "FoedusQuant", "FoedusKernels"],
+            swiftSettings: optimized
+        ),
         .target(
             name: "FoedusReport",
             dependencies: []
@@ -82,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "foedus",
             dependencies: [
-                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore", "FoedusReport",
+                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore", "FoedusReport", "FoedusZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +104,7 @@ let package = Package(
         .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "FoedusQuantTests", dependencies: ["FoedusQuant", "FoedusTensor"]),
         .testTarget(name: "FoedusTests", dependencies: ["Foedus", "FoedusNN", "FoedusData", "FoedusTensor"]),
+        .testTarget(name: "FoedusZMQTests", dependencies: ["FoedusZMQ", "Foedus", "FoedusTensor", "FoedusQuant", "FoedusKernels"]),
         .testTarget(name: "FoedusReportTests", dependencies: ["FoedusReport"]),
         .testTarget(name: "FoedusStoreTests", dependencies: ["FoedusStore", "Foedus"]),
         .testTarget(name: "FoedusDataTests", dependencies: ["FoedusData", "FoedusTensor", "FoedusKernels"], exclude: ["Fixtures"]),

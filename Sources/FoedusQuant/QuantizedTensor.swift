@@ -30,6 +30,25 @@ public struct QuantizedTensor: Sendable, Equatable {
     /// Bytes on the wire for the values and scales (the message header is counted by the codec).
     public var byteCount: Int { payload.count + 4 * scales.count }
 
+    /// Rebuilds a quantized tensor from its parts (a decoder's path), or returns nil when they do not
+    /// fit together: negative extents, a scale count other than the channel count, a payload of the
+    /// wrong length, or a non-finite or negative scale.
+    public init?(validatingShape shape: [Int], bits: Bits, scales: [Float], payload: [UInt8]) {
+        guard shape.allSatisfy({ $0 >= 0 }) else { return nil }
+        let count = shape.reduce(1, *)
+        let channels = shape.count >= 2 ? shape[0] : 1
+        let bytes = bits == .int8 ? count : (count + 1) / 2
+        guard scales.count == channels, payload.count == bytes, scales.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
+        self.init(shape: shape, bits: bits, scales: scales, payload: payload)
+    }
+
+    init(shape: [Int], bits: Bits, scales: [Float], payload: [UInt8]) {
+        self.shape = shape
+        self.bits = bits
+        self.scales = scales
+        self.payload = payload
+    }
+
     /// Quantizes a floating-point tensor; the draws for element i come from `key` at counter i.
     /// - Precondition: `tensor` is float32 or float64 and finite.
     public static func quantize(_ tensor: Tensor, bits: Bits, key: RandomKey) -> QuantizedTensor {

@@ -53,6 +53,8 @@ public struct SimulationConfig: Sendable, Equatable {
     public var proximalMu: Double
     /// How client updates travel: `fp32`, or `int8`/`int4` quantized deltas (stochastic rounding).
     public var wire: String
+    /// Labeled warm-up: the first `labeledRounds` rounds train the server alone (users join after).
+    public var labeledRounds: Int
     // Local training
     public var batchSize: Int
     public var learningRate: Double
@@ -130,6 +132,7 @@ public struct SimulationConfig: Sendable, Equatable {
         aggregation = Aggregation(rawValue: try fed.string("aggregation", default: "uniform", allowed: ["uniform", "examples"]))!
         proximalMu = try fed.double("mu", default: method == .fedprox ? 0.01 : 0, range: 0...1e6)
         wire = try fed.string("wire", default: "fp32", allowed: ["fp32", "int8", "int4"])
+        labeledRounds = try fed.int("labeled_rounds", default: 0, range: 0...rounds)
         try fed.rejectUnknown()
 
         var t = try root.child("training")
@@ -176,7 +179,8 @@ public struct SimulationConfig: Sendable, Equatable {
                      "partition": ["kind": partitionKind, "K": users, "R": nonIID, "Ns": labeled, "alpha": dirichletAlpha, "shards_per_user": shardsPerUser]],
             "model": ["name": model, "width": modelWidth],
             "federation": ["method": method.rawValue, "objective": objective.rawValue, "rounds": rounds, "clients_per_round": clientsPerRound,
-                           "local_steps": localSteps, "groups": groups, "aggregation": aggregation.rawValue, "mu": proximalMu, "wire": wire],
+                           "local_steps": localSteps, "groups": groups, "aggregation": aggregation.rawValue, "mu": proximalMu, "wire": wire,
+                           "labeled_rounds": labeledRounds],
             "training": ["batch_size": batchSize, "lr": learningRate, "user_lr": userLearningRate, "momentum": momentum, "nesterov": nesterov, "weight_decay": weightDecay,
                          "schedule": schedule, "warmup_rounds": warmupRounds, "threshold": threshold,
                          "augmentation": ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]],

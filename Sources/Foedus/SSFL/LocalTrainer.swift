@@ -58,6 +58,16 @@ public struct LocalTrainer: Sendable {
         self.proximalMu = proximalMu
     }
 
+    /// The trainer a run's config implies: its learning-rate schedule (cosine over rounds × T local
+    /// steps with the configured warm-up, or constant) over `views` of the participant's data.
+    /// Simulator workers and remote clients build it the same way, so they train identically.
+    public init(config: SimulationConfig, layer: any Layer, views: any ViewMaker, proximalMu: Double) {
+        let totalSteps = config.rounds * config.localSteps
+        let schedule: LearningRateSchedule = config.schedule == "cosine"
+            ? .cosine(totalSteps: totalSteps, warmupSteps: config.warmupRounds * config.localSteps) : .constant
+        self.init(layer: layer, config: config, views: views, schedule: schedule, proximalMu: proximalMu)
+    }
+
     /// Batches of this round: the participant's indices in a fresh seeded order, cycled if the
     /// participant holds fewer than `steps · batchSize` examples.
     func batches(_ indices: [Int], steps: Int, key: RandomKey) -> [[Int]] {

@@ -23,9 +23,9 @@ public struct Simulator: Sendable {
     public let data: SimulationData
     public let layer: any Layer
     public let runID: String
-    let root: RandomKey
-    let strategy: any Strategy
-    let trainer: LocalTrainer
+    public let root: RandomKey
+    public let strategy: any Strategy
+    public let trainer: LocalTrainer
     let sampler: ClientSampler?
 
     public init(config: SimulationConfig, data: SimulationData, runID: String) throws {
@@ -37,11 +37,8 @@ public struct Simulator: Sendable {
         root = RandomKey(seed: config.seed)
         let weighting: FedAvg.Weighting = config.aggregation == .uniform ? .uniform : .examples
         strategy = config.method == .fedprox ? FedProx(mu: config.proximalMu, weighting: weighting) : FedAvg(weighting: weighting)
-        let totalSteps = config.rounds * config.localSteps
-        let schedule: LearningRateSchedule = config.schedule == "cosine"
-            ? .cosine(totalSteps: totalSteps, warmupSteps: config.warmupRounds * config.localSteps) : .constant
         let views = DatasetViews(dataset: train, normalization: data.normalization, flip: config.horizontalFlip)
-        trainer = LocalTrainer(layer: layer, config: config, views: views, schedule: schedule, proximalMu: strategy.proximalMu)
+        trainer = LocalTrainer(config: config, layer: layer, views: views, proximalMu: strategy.proximalMu)
         sampler = config.method == .labeledOnly ? nil : ClientSampler(clients: config.users, perRound: config.clientsPerRound, key: root.derived("sampler"))
     }
 
@@ -52,60 +49,73 @@ public struct Simulator: Sendable {
 
     var groupCount: Int { config.method == .grouping ? config.groups : 1 }
 
-    /// Runs one round from `state` and returns the new state and the round's summary.
+    /// Runs one round from `state` with every participant trained in process, and returns the
+    /// new state and the round's summary.
     public func runRound(_ state: FederationState) -> (FederationState, RoundSummary) {
+        let plan = planRound(state)
+        let diversity = config.gradientDiversityEvery > 0 && plan.round % config.gradientDiversityEvery == 0
+            ? gradientDiversity(plan.tasks) : nil
+        var aggregator = RoundAggregator(plan: plan, strategy: strategy)
+        let trainer = self.trainer, jobs = plan.tasks.map(\.task), wireBits = plan.wireBits, wireKey = plan.wireKey
+        WorkerPool.run(count: jobs.count, workers: config.workers, job: { i -> TaskResult in
+            Simulator.execute(jobs[i], trainer: trainer, wireBits: wireBits, wireKey: wireKey)
+        }, consume: { i, result in aggregator.add(i, result) })
+        var extra: [String: Double] = [:]
+        if let diversity { extra["gradient_diversity"] = diversity }
+        return finishRound(state, aggregator: aggregator, extraMetrics: extra)
+    }
+
+    /// The work of round `state.round + 1`: who participates, in which group, from which model,
+    /// with which random keys. Pure: the same state gives the same plan in every process.
+    public func planRound(_ state: FederationState) -> RoundPlan {
         let r = state.round + 1
-        let started = Date()
-        let participants = sampler?.sample(round: r) ?? []
-        let plan = GroupPlan(participants: participants.count, groups: participants.isEmpty ? 1 : groupCount)
+        // During the labeled warm-up the server trains alone, as in the labeled-only baseline.
+        let participants = r <= config.labeledRounds ? [] : sampler?.sample(round: r) ?? []
+        let groups = GroupPlan(participants: participants.count, groups: participants.isEmpty ? 1 : groupCount)
         var tasks: [(group: Int, task: LocalTask)] = []
         let roundKey = root.derived("round").derived(UInt64(r))
         let firstStep = (r - 1) * config.localSteps
-        for g in 0..<plan.groupCount {
+        for g in 0..<groups.groupCount {
             if !data.partition.server.isEmpty {
                 tasks.append((g, LocalTask(role: .server(replica: g), indices: data.partition.server, start: state.global,
                                            firstStep: firstStep, key: roundKey.derived("replica").derived(UInt64(g)))))
             }
-            let userStart = state.groups.count == plan.groupCount
+            let userStart = state.groups.count == groups.groupCount
                 ? ModelState(parameters: state.groups[g], buffers: state.global.buffers) : state.global
-            for slot in plan.slots[g] {
+            for slot in groups.slots[g] {
                 let user = participants[slot]
-                tasks.append((g, LocalTask(role: .user(id: user), indices: data.partition.users[user], start: userStart,
+                let indices = user < data.partition.users.count ? data.partition.users[user] : []
+                tasks.append((g, LocalTask(role: .user(id: user), indices: indices, start: userStart,
                                            firstStep: firstStep, key: roundKey.derived("user").derived(UInt64(user)))))
             }
         }
-        let diversity = config.gradientDiversityEvery > 0 && r % config.gradientDiversityEvery == 0
-            ? gradientDiversity(tasks) : nil
-        var means = [WeightedMean](repeating: WeightedMean(), count: plan.groupCount)
-        var clients: [ClientResultSummary] = []
-        var replicaBuffers: ParameterSet?
-        let trainer = self.trainer, strategy = self.strategy
-        let jobs = tasks.map(\.task)
-        let wire: QuantizedTensor.Bits? = config.wire == "int8" ? .int8 : (config.wire == "int4" ? .int4 : nil)
-        var uplinkBytes = 0, uplinkFP32Bytes = 0
-        WorkerPool.run(count: tasks.count, workers: config.workers, job: { i -> (ClientUpdate, ParameterSet, Double, Int) in
-            let t0 = Date()
-            var (update, buffers) = trainer.run(jobs[i])
-            // Server replicas live at the server: only users' updates cross the wire.
-            guard case .user = jobs[i].role else { return (update, buffers, Date().timeIntervalSince(t0), 0) }
-            var bytes = update.parameters.scalarCount * 4
-            if let wire {
-                (update.parameters, bytes) = Simulator.shipQuantized(update.parameters, from: jobs[i].start.parameters, bits: wire,
-                                                                      key: roundKey.derived("wire").derived(jobs[i].key.rawValue))
-            }
-            return (update, buffers, Date().timeIntervalSince(t0), bytes)
-        }, consume: { i, result in
-            let (update, buffers, seconds, bytes) = result
-            if update.client >= 0 {
-                uplinkBytes += bytes
-                uplinkFP32Bytes += update.parameters.scalarCount * 4
-            }
-            means[tasks[i].group].add(update.parameters, weight: strategy.weight(of: update))
-            if replicaBuffers == nil, case .server = tasks[i].task.role { replicaBuffers = buffers }
-            clients.append(ClientResultSummary(client: update.client, examples: update.examples, metrics: update.metrics, seconds: seconds))
-        })
+        let wireBits: QuantizedTensor.Bits? = config.wire == "int8" ? .int8 : (config.wire == "int4" ? .int4 : nil)
+        return RoundPlan(round: r, participants: participants, groupCount: groups.groupCount, tasks: tasks,
+                         wireBits: wireBits, wireKey: roundKey.derived("wire"), startedAt: Date())
+    }
+
+    /// Trains one task and, for a user on a quantized wire, applies what the wire does to its
+    /// update. The same function runs in the simulator's workers and in remote clients.
+    public static func execute(_ task: LocalTask, trainer: LocalTrainer, wireBits: QuantizedTensor.Bits?, wireKey: RandomKey? = nil) -> TaskResult {
+        let t0 = Date()
+        var (update, buffers) = trainer.run(task)
+        // Server replicas live at the server: only users' updates cross the wire.
+        guard case .user = task.role else { return TaskResult(update: update, buffers: buffers, seconds: Date().timeIntervalSince(t0), uplinkBytes: 0) }
+        var bytes = update.parameters.scalarCount * 4
+        if let wireBits, let wireKey {
+            (update.parameters, bytes) = shipQuantized(update.parameters, from: task.start.parameters, bits: wireBits,
+                                                       key: wireKey.derived(task.key.rawValue))
+        }
+        return TaskResult(update: update, buffers: buffers, seconds: Date().timeIntervalSince(t0), uplinkBytes: bytes)
+    }
+
+    /// Completes a round from its aggregated updates: the new global model and group means, the
+    /// round's metrics and, on evaluation rounds, test accuracy.
+    public func finishRound(_ state: FederationState, aggregator: RoundAggregator, extraMetrics: [String: Double] = [:]) -> (FederationState, RoundSummary) {
+        let plan = aggregator.plan
+        let r = plan.round
         let dtype = state.global.parameters.tensors.first?.dtype ?? .float32
-        let groupMeans = means.map { $0.mean(dtype: dtype) ?? state.global.parameters }
+        let groupMeans = aggregator.means.map { $0.mean(dtype: dtype) ?? state.global.parameters }
         var global = state.global
         if groupMeans.count == 1 {
             global.parameters = groupMeans[0]
@@ -114,10 +124,11 @@ public struct Simulator: Sendable {
             for m in groupMeans { top.add(m, weight: 1) }
             global.parameters = top.mean(dtype: dtype)!
         }
-        if let replicaBuffers { global.buffers = replicaBuffers }
+        if let replicaBuffers = aggregator.replicaBuffers { global.buffers = replicaBuffers }
         let next = FederationState(round: r, global: global, groups: config.method == .grouping ? groupMeans : [])
 
-        var metrics: [String: Double] = [:]
+        var metrics = extraMetrics
+        let clients = aggregator.clients
         let users = clients.filter { $0.client >= 0 }
         for key in ["loss", "mask_rate", "pseudo_label_accuracy"] {
             let values = users.compactMap { $0.metrics[key] }
@@ -125,9 +136,9 @@ public struct Simulator: Sendable {
         }
         let serverLosses = clients.filter { $0.client < 0 }.compactMap { $0.metrics["loss"] }
         if !serverLosses.isEmpty { metrics["server_loss"] = serverLosses.reduce(0, +) / Double(serverLosses.count) }
-        if let diversity { metrics["gradient_diversity"] = diversity }
-        metrics["uplink_bytes"] = Double(uplinkBytes)
-        metrics["uplink_bytes_fp32"] = Double(uplinkFP32Bytes)
+        metrics["uplink_bytes"] = Double(aggregator.uplinkBytes)
+        metrics["uplink_bytes_fp32"] = Double(aggregator.uplinkFP32Bytes)
+        if !aggregator.missing.isEmpty { metrics["missing_updates"] = Double(aggregator.missing.count) }
         if r % config.evaluateEvery == 0 || r == config.rounds {
             let (accuracy, loss) = Evaluator.evaluate(Model(layer, state: global), on: data.test, normalization: data.normalization, workers: config.workers)
             metrics["test_accuracy"] = accuracy
@@ -140,15 +151,15 @@ public struct Simulator: Sendable {
                 }
             }
         }
-        let summary = RoundSummary(round: r, participants: participants, metrics: metrics, startedAt: started.timeIntervalSince1970,
-                                   seconds: Date().timeIntervalSince(started), clients: clients)
+        let summary = RoundSummary(round: r, participants: plan.participants, metrics: metrics, startedAt: plan.startedAt.timeIntervalSince1970,
+                                   seconds: Date().timeIntervalSince(plan.startedAt), clients: clients)
         return (next, summary)
     }
 
     /// Gradient diversity (SSFL §III) of the round's members at their start models: computed inside
     /// each group (replica and users), then averaged over groups weighted by member count. Each
     /// member's gradient sums its first 4 batches (SSFL uses a full pass; 4 bounds the cost).
-    func gradientDiversity(_ tasks: [(group: Int, task: LocalTask)]) -> Double? {
+    public func gradientDiversity(_ tasks: [(group: Int, task: LocalTask)]) -> Double? {
         let trainer = self.trainer
         let jobs = tasks.map(\.task)
         var gradients = [Int: [ParameterSet]]()
@@ -167,15 +178,23 @@ public struct Simulator: Sendable {
     /// model, quantized per tensor with stochastic rounding (unbiased), added back to the start model.
     /// - Returns: the reconstructed parameters and the bytes that crossed the wire.
     static func shipQuantized(_ parameters: ParameterSet, from start: ParameterSet, bits: QuantizedTensor.Bits, key: RandomKey) -> (ParameterSet, Int) {
-        precondition(parameters.names == start.names, "[shipQuantized] parameter names differ from the start model's")
-        var bytes = 0
-        var received: [Tensor] = []
-        for (name, (p, s)) in zip(parameters.names, zip(parameters.tensors, start.tensors)) {
-            let q = QuantizedTensor.quantize(p - s, bits: bits, key: key.derived(name))
-            bytes += q.byteCount
-            received.append(s + q.dequantized().cast(to: s.dtype))
+        let q = quantizeDelta(parameters, from: start, bits: bits, key: key)
+        return (reconstruct(start: start, deltas: q), q.reduce(0) { $0 + $1.byteCount })
+    }
+
+    /// A client's side of the quantized uplink: `parameters − start`, per tensor, quantized with
+    /// stochastic rounding keyed by `key.derived(name)`.
+    public static func quantizeDelta(_ parameters: ParameterSet, from start: ParameterSet, bits: QuantizedTensor.Bits, key: RandomKey) -> [QuantizedTensor] {
+        precondition(parameters.names == start.names, "[quantizeDelta] parameter names differ from the start model's")
+        return zip(parameters.names, zip(parameters.tensors, start.tensors)).map { name, pair in
+            QuantizedTensor.quantize(pair.0 - pair.1, bits: bits, key: key.derived(name))
         }
-        return (parameters.replacingTensors(received), bytes)
+    }
+
+    /// The server's side of the quantized uplink: start + dequantized delta, tensor by tensor.
+    public static func reconstruct(start: ParameterSet, deltas: [QuantizedTensor]) -> ParameterSet {
+        precondition(deltas.count == start.count, "[reconstruct] \(deltas.count) deltas for \(start.count) tensors")
+        return start.replacingTensors(zip(start.tensors, deltas).map { s, q in s + q.dequantized().cast(to: s.dtype) })
     }
 
     /// Runs (or resumes) the whole simulation, recording every round and a checkpoint after every
