@@ -78,14 +78,23 @@ public final class ClientRuntime: @unchecked Sendable {
         s.lastHeard = Date()
     }
 
-    func send(_ s: Session, _ message: Message, round: Int = 0) {
-        guard let socket = s.socket else { return }
+    /// Sends without blocking (a DEALER with no live connection would block forever); returns
+    /// false when the message could not be queued.
+    @discardableResult
+    func send(_ s: Session, _ message: Message, round: Int = 0) -> Bool {
+        guard let socket = s.socket else { return false }
         s.sequence += 1
         let tag = s.registered.map { FrameHeader.runTag($0.runID) } ?? 0
         let frames = message.frames(header: FrameHeader(kind: message.kind, round: UInt32(round), sequence: s.sequence, runTag: tag))
+        do {
+            guard try socket.send(frames, dontWait: true) else { return false }
+        } catch {
+            log("client \(s.index): send failed: \(error)")
+            return false
+        }
         summary.bytesOut += frames.reduce(0) { $0 + $1.count }
-        do { try socket.send(frames) } catch { log("client \(s.index): send failed: \(error)") }
         s.lastSent = Date()
+        return true
     }
 
     func hello(_ s: Session) {
@@ -108,9 +117,13 @@ public final class ClientRuntime: @unchecked Sendable {
             // Results of finished training go out from this thread (sockets are single-threaded).
             for (index, round, message) in outbox.take() {
                 let s = sessions[index]
-                s.busy = false
-                summary.tasks += 1
-                send(s, message, round: round)
+                if send(s, message, round: round) {
+                    s.busy = false
+                    summary.tasks += 1
+                } else {
+                    // Not connected right now: keep the update and try again.
+                    outbox.put(index, round, message)
+                }
             }
             let now = Date()
             for s in sessions where !s.finished {
@@ -191,7 +204,8 @@ public final class ClientRuntime: @unchecked Sendable {
                 log("client \(s.index): rejected: \(reason)")
             }
         case .fit(let fit):
-            guard let welcome = s.registered, let context = contexts[welcome.config] else {
+            guard let welcome = s.registered, let context = contexts[welcome.config], head.runTag == FrameHeader.runTag(welcome.runID) else {
+                // A fit from a server that does not know us (restarted) or for another run: register again.
                 hello(s)
                 return
             }

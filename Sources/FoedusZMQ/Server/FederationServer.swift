@@ -157,10 +157,13 @@ public final class FederationServer: @unchecked Sendable {
         }
         round = progress
         for (user, i) in progress.userTasks.sorted(by: { $0.value < $1.value }) { dispatch(task: i, user: user) }
-        let userCount = round!.userTasks.count
-        let quorum = Int((Double(userCount) * options.quorum).rounded(.up))
+        let dispatched = round!.userTasks.count - round!.missing.count
+        let quorum = Int((Double(round!.userTasks.count) * options.quorum).rounded(.up))
         let started = Date()
         var localMerged = false
+        if dispatched < round!.userTasks.count {
+            log("round \(plan.round): \(round!.userTasks.count - dispatched) sampled user(s) not connected")
+        }
         while true {
             try pump(timeout: 0.02)
             if !localMerged, group.wait(timeout: .now()) == .success {
@@ -168,15 +171,17 @@ public final class FederationServer: @unchecked Sendable {
                 localMerged = true
             }
             fold()
-            if round!.aggregator.next == plan.tasks.count { break }
             let waited = Date().timeIntervalSince(started)
-            if localMerged && waited > options.roundDeadline && round!.answered >= quorum {
+            // Close when every dispatched task has answered (users not connected are not waited
+            // for) with a quorum, or at the deadline once a quorum has answered.
+            if localMerged && round!.answered >= quorum && (round!.outstanding.isEmpty || waited > options.roundDeadline) {
                 let late = round!.outstanding.keys.sorted()
                 if !late.isEmpty {
                     log("round \(plan.round): deadline passed, \(late.count) straggler(s) left out (users \(late.map { plan.tasks[$0].task.clientID }))")
                 }
                 for i in late { round!.outstanding[i] = nil; round!.missing.insert(i); statistics.stragglers += 1 }
-                fold()
+                close()
+                break
             }
             if waited > options.roundTimeout {
                 throw TransportError.timeout(waitingFor: "a quorum of \(quorum) updates in round \(plan.round) (\(round!.answered) arrived)", seconds: options.roundTimeout)
@@ -187,18 +192,22 @@ public final class FederationServer: @unchecked Sendable {
         return simulator.finishRound(state, aggregator: aggregator)
     }
 
-    /// Folds every result (or known absence) available at the head of the task order.
+    /// Folds the results available at the head of the task order (streaming: memory holds only
+    /// results that arrived ahead of an earlier one).
     func fold() {
+        guard var r = round else { return }
+        while r.aggregator.next < r.plan.tasks.count, let result = r.results.removeValue(forKey: r.aggregator.next) {
+            r.aggregator.add(r.aggregator.next, result)
+        }
+        round = r
+    }
+
+    /// Folds what remains at the round's close, skipping the tasks that produced nothing.
+    func close() {
         guard var r = round else { return }
         while r.aggregator.next < r.plan.tasks.count {
             let i = r.aggregator.next
-            if let result = r.results.removeValue(forKey: i) {
-                r.aggregator.add(i, result)
-            } else if r.missing.contains(i) {
-                r.aggregator.skip(i)
-            } else {
-                break
-            }
+            if let result = r.results.removeValue(forKey: i) { r.aggregator.add(i, result) } else { r.aggregator.skip(i) }
         }
         round = r
     }
@@ -273,6 +282,12 @@ public final class FederationServer: @unchecked Sendable {
         let decoded: (FrameHeader, Message)
         do {
             if extraFrames > 0 { throw ProtocolError.frameCount(got: frames.count - 1 + extraFrames, expected: "2 or 3") }
+            // Only registered clients may make the server decode a tensor frame.
+            if frames.count > 3, peers[identity] == nil, let head = try? FrameHeader.decode(frames[1]) {
+                statistics.rejected += 1
+                send(.reject(code: .notRegistered, reason: "\(head.kind) from an unregistered client: send hello first"), to: identity)
+                return
+            }
             decoded = try Message.decode(Array(frames.dropFirst()), limits: options.limits)
         } catch ProtocolError.unsupportedVersion(let found, let supported) {
             statistics.rejected += 1
@@ -363,7 +378,7 @@ public final class FederationServer: @unchecked Sendable {
         send(.welcome(Welcome(clientID: id, runID: simulator.runID, config: config.sourceYAML, heartbeatMillis: options.heartbeatMillis)), to: identity)
         log("client \(id) registered: \(hello.name) as user \(user), \(hello.examples) examples, \(hello.software)")
         // A task this user still owes goes to the new connection.
-        if let r = round, let i = r.userTasks[user], r.outstanding[i] == nil, r.results[i] == nil, r.missing.contains(i), r.aggregator.next <= i {
+        if let r = round, let i = r.userTasks[user], r.outstanding[i] == nil, r.results[i] == nil, r.missing.contains(i) {
             round!.missing.remove(i)
             dispatch(task: i, user: user)
         }
@@ -381,6 +396,10 @@ public final class FederationServer: @unchecked Sendable {
     func receiveUpdate(_ identity: [UInt8], _ head: FrameHeader, _ update: UpdateMessage) {
         guard let peer = peers[identity] else {
             send(.reject(code: .notRegistered, reason: "not registered: send hello"), to: identity)
+            return
+        }
+        guard head.runTag == runTag else {
+            malformed(identity, "update for another run (run tag \(head.runTag), this run's is \(runTag))")
             return
         }
         guard var r = round, Int(head.round) == r.plan.round, let i = r.userTasks[peer.user], r.outstanding[i] == identity else {

@@ -157,10 +157,12 @@ public struct WireLimits: Sendable, Equatable {
     /// Largest element count of one tensor.
     public var maxScalars: Int
 
-    public init(maxBody: Int = 1 << 20, maxTensorFrame: Int = 1 << 30, maxScalars: Int = 1 << 28) {
+    /// - Precondition: every limit is positive; `maxScalars` is capped at 2⁶⁰ (byte counts stay in range).
+    public init(maxBody: Int = 4 << 20, maxTensorFrame: Int = 1 << 30, maxScalars: Int = 1 << 28) {
+        precondition(maxBody > 0 && maxTensorFrame > 0 && maxScalars > 0, "[WireLimits] limits must be positive")
         self.maxBody = maxBody
         self.maxTensorFrame = maxTensorFrame
-        self.maxScalars = maxScalars
+        self.maxScalars = min(maxScalars, 1 << 60)
     }
 }
 

@@ -118,13 +118,17 @@ public enum WireTensors {
             }
             switch encoding {
             case .float32:
+                guard n <= r.remaining / 4 else {
+                    throw ProtocolError.truncated(field: field + ".values", offset: frameOffset + r.offset, needed: n > Int.max / 4 ? Int.max : 4 * n, available: r.remaining)
+                }
                 let bytes = try r.raw(4 * n, field + ".values")
                 var values = [Float](repeating: 0, count: n)
                 values.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { dst.copyMemory(from: $0) } }
                 out.append(WireTensor(name: name, payload: .float32(Tensor(shape: shape, scalars: values))))
             case .int8, .int4:
                 let scaleCount = Int(try r.u32(field + ".scale_count"))
-                guard scaleCount <= max(n, 1) else { throw ProtocolError.limitExceeded(field: field + ".scale_count", value: scaleCount, limit: max(n, 1)) }
+                let channels = rank >= 2 ? shape[0] : 1
+                guard scaleCount <= channels else { throw ProtocolError.limitExceeded(field: field + ".scale_count", value: scaleCount, limit: channels) }
                 let scaleBytes = try r.raw(4 * scaleCount, field + ".scales")
                 var scales = [Float](repeating: 0, count: scaleCount)
                 scales.withUnsafeMutableBytes { dst in scaleBytes.withUnsafeBytes { dst.copyMemory(from: $0) } }
