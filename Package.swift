@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "FoedusQuantTests", dependencies: ["FoedusQuant", "FoedusTensor"]),
         .testTarget(name: "FoedusTests", dependencies: ["Foedus", "FoedusNN", "FoedusData", "FoedusTensor"]),
-        .testTarget(name: "FoedusZMQTests", dependencies: ["FoedusZMQ", "Foedus", "FoedusTensor", "FoedusQuant", "FoedusKernels"]),
+        .testTarget(name: "FoedusZMQTests", dependencies: ["FoedusZMQ", "Foedus", "FoedusStore", "FoedusTensor", "FoedusQuant", "FoedusKernels"]),
         .testTarget(name: "FoedusReportTests", dependencies: ["FoedusReport"]),
         .testTarget(name: "FoedusStoreTests", dependencies: ["FoedusStore", "Foedus"]),
         .testTarget(name: "FoedusDataTests", dependencies: ["FoedusData", "FoedusTensor", "FoedusKernels"], exclude: ["Fixtures"]),
