@@ -68,10 +68,13 @@ final class RuntimeTests: XCTestCase {
     }
 
     func testPoolHostsManyClientsOverOneProcess() throws {
-        // A pool of 3 virtual clients (one runtime) gives the same model as 3 separate clients.
+        // A pool of 3 virtual clients (one runtime) gives the same model as 3 separate clients,
+        // also when flow control sends one fit at a time.
         let config = try Self.config()
         let expected = try Self.simulator(config).run(recorder: nil)
-        let server = try FederationServer(simulator: try Self.simulator(config), options: ServerOptions(bind: "tcp://127.0.0.1:*", minClients: 3, registrationTimeout: 60), recorder: nil)
+        var options = ServerOptions(bind: "tcp://127.0.0.1:*", minClients: 3, registrationTimeout: 60)
+        options.maxInFlight = 1
+        let server = try FederationServer(simulator: try Self.simulator(config), options: options, recorder: nil)
         let endpoint = server.endpoint
         let running = Background { try server.run() }
         let pool = Background {

@@ -50,7 +50,9 @@ public final class FederationServer: @unchecked Sendable {
         var missing: Set<Int> = []
         var userTasks: [Int: Int] = [:]
         var answered = 0
-        var tensorFrames: [Int: [UInt8]] = [:]
+        var tensorFrames: [Int: SharedFrame] = [:]
+        /// User tasks not yet sent (flow control: at most `maxInFlight` outstanding).
+        var queued: [(task: Int, user: Int)] = []
     }
 
     /// - Parameters:
@@ -155,9 +157,10 @@ public final class FederationServer: @unchecked Sendable {
             guard case .user(let user) = entry.task.role else { continue }
             progress.userTasks[user] = i
         }
+        progress.queued = progress.userTasks.sorted(by: { $0.value < $1.value }).map { (task: $0.value, user: $0.key) }
         round = progress
-        for (user, i) in progress.userTasks.sorted(by: { $0.value < $1.value }) { dispatch(task: i, user: user) }
-        let dispatched = round!.userTasks.count - round!.missing.count
+        dispatchQueued()
+        let dispatched = round!.userTasks.count - round!.missing.count - round!.queued.filter { userPeers[$0.user] == nil }.count
         let quorum = Int((Double(round!.userTasks.count) * options.quorum).rounded(.up))
         let started = Date()
         var localMerged = false
@@ -166,6 +169,7 @@ public final class FederationServer: @unchecked Sendable {
         }
         while true {
             try pump(timeout: 0.02)
+            dispatchQueued()
             if !localMerged, group.wait(timeout: .now()) == .success {
                 for (i, r) in local.take() { round!.results[i] = r }
                 localMerged = true
@@ -174,7 +178,7 @@ public final class FederationServer: @unchecked Sendable {
             let waited = Date().timeIntervalSince(started)
             // Close when every dispatched task has answered (users not connected are not waited
             // for) with a quorum, or at the deadline once a quorum has answered.
-            if localMerged && round!.answered >= quorum && (round!.outstanding.isEmpty || waited > options.roundDeadline) {
+            if localMerged && round!.queued.isEmpty && round!.answered >= quorum && (round!.outstanding.isEmpty || waited > options.roundDeadline) {
                 let late = round!.outstanding.keys.sorted()
                 if !late.isEmpty {
                     log("round \(plan.round): deadline passed, \(late.count) straggler(s) left out (users \(late.map { plan.tasks[$0].task.clientID }))")
@@ -212,6 +216,14 @@ public final class FederationServer: @unchecked Sendable {
         round = r
     }
 
+    /// Sends queued user tasks while fewer than `maxInFlight` are outstanding.
+    func dispatchQueued() {
+        while let r = round, !r.queued.isEmpty, options.maxInFlight == 0 || r.outstanding.count < options.maxInFlight {
+            let next = round!.queued.removeFirst()
+            dispatch(task: next.task, user: next.user)
+        }
+    }
+
     /// Sends task `i` to the client of `user`, or records it missing when that user is not connected.
     func dispatch(task i: Int, user: Int) {
         guard var r = round else { return }
@@ -222,21 +234,23 @@ public final class FederationServer: @unchecked Sendable {
         }
         let task = r.plan.tasks[i].task
         let group = r.plan.tasks[i].group
-        let tensorFrame: [UInt8]
+        let tensorFrame: SharedFrame
         if let cached = r.tensorFrames[group] {
             tensorFrame = cached
         } else {
-            tensorFrame = WireTensors.encode(WireTensors.from(task.start.parameters) + WireTensors.from(task.start.buffers))
+            tensorFrame = SharedFrame(WireTensors.encode(WireTensors.from(task.start.parameters) + WireTensors.from(task.start.buffers)))
             r.tensorFrames[group] = tensorFrame
         }
         let fit = FitInstruction(user: Int32(user), firstStep: UInt64(task.firstStep), taskKey: task.key.rawValue, wireKey: r.plan.wireKey.rawValue,
                                  wireBits: UInt8(r.plan.wireBits?.rawValue ?? 0), deadlineMillis: UInt32(min(options.roundDeadline * 1000, Double(UInt32.max))),
                                  parameterCount: UInt32(task.start.parameters.count), tensors: [])
-        var frames = Message.fit(fit).frames(header: header(round: r.plan.round))
-        frames[2] = tensorFrame
+        let frames = Message.fit(fit).frames(header: header(round: r.plan.round))
         r.outstanding[i] = identity
         round = r
-        if !sendFrames(frames, to: identity) {
+        statistics.bytesOut += frames[0].count + frames[1].count + tensorFrame.count
+        var sent = false
+        do { sent = try socket.send([identity, frames[0], frames[1]], shared: tensorFrame) } catch { log("send failed: \(error)") }
+        if !sent {
             round!.outstanding[i] = nil
             round!.missing.insert(i)
             dropPeer(identity, reason: "unreachable")

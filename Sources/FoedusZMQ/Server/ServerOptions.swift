@@ -18,6 +18,9 @@ public struct ServerOptions: Sendable {
     /// Malformed messages accepted from one peer before it is disconnected.
     public var maxMalformedPerPeer: Int
     public var limits: WireLimits
+    /// Flow control: at most this many fit instructions outstanding at once (0: all of a round's
+    /// users at once). Bounds the server's memory for updates in flight to `maxInFlight` models.
+    public var maxInFlight: Int = 0
     /// CURVE: the server's key pair and the public keys of the clients allowed in (nil: plain TCP).
     public var curve: (keys: CurveKeyPair, allowed: [String])?
 

@@ -88,6 +88,42 @@ public final class ZMQSocket: @unchecked Sendable {
         return true
     }
 
+    /// Sends a multipart message whose last frame is `shared`, without copying it: libzmq keeps a
+    /// reference until the bytes are on the wire, so one model can go to a thousand clients from
+    /// one buffer. Returns false when the peer is unreachable.
+    @discardableResult
+    public func send(_ frames: [[UInt8]], shared: SharedFrame) throws -> Bool {
+        guard try send(frames, more: true) else { return false }
+        let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+        defer { message.deallocate() }
+        let hint = Unmanaged.passRetained(shared).toOpaque()
+        let rc = zmq_msg_init_data(message, shared.pointer, shared.count, { _, hint in
+            Unmanaged<SharedFrame>.fromOpaque(hint!).release()
+        }, hint)
+        guard rc == 0 else {
+            Unmanaged<SharedFrame>.fromOpaque(hint).release()
+            throw ZMQ.lastError("zmq_msg_init_data")
+        }
+        if zmq_msg_send(message, handle, 0) < 0 {
+            zmq_msg_close(message)
+            throw ZMQ.lastError("zmq_msg_send")
+        }
+        return true
+    }
+
+    /// Sends frames, the last one with SNDMORE when `more` is set.
+    private func send(_ frames: [[UInt8]], more: Bool) throws -> Bool {
+        for (i, frame) in frames.enumerated() {
+            let flags: Int32 = (i + 1 < frames.count || more) ? ZMQ_SNDMORE : 0
+            let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            if rc < 0 {
+                if zmq_errno() == EHOSTUNREACH { return false }
+                throw ZMQ.lastError("zmq_send")
+            }
+        }
+        return true
+    }
+
     /// Receives one multipart message, waiting at most `timeout` seconds (nil: forever).
     /// Returns nil on timeout. At most `maxFrames` frames are kept; the rest are drained and
     /// counted so a hostile peer cannot make the receiver allocate without bound.
@@ -129,4 +165,19 @@ public final class ZMQSocket: @unchecked Sendable {
         }
         return rc > 0
     }
+}
+
+/// Bytes shared by many outgoing messages (see ``ZMQSocket/send(_:shared:)``); freed when the
+/// last message holding them has been sent.
+public final class SharedFrame: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    public let count: Int
+
+    public init(_ bytes: [UInt8]) {
+        count = bytes.count
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        bytes.withUnsafeBytes { if count > 0 { pointer.copyMemory(from: $0.baseAddress!, byteCount: count) } }
+    }
+
+    deinit { pointer.deallocate() }
 }

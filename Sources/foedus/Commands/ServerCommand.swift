@@ -11,11 +11,13 @@ struct ServerFlags: ParsableArguments {
     @Option(help: "Fraction of a round's users that must answer before it can close (0–1).") var quorum: Double = 0.5
     @Option(help: "Seconds to wait for clients to register.") var registrationTimeout: Double = 300
     @Option(help: "Seconds after which a round still below quorum fails the run.") var roundTimeout: Double = 3600
+    @Option(help: "Flow control: at most N fit instructions outstanding at once (0: every sampled user at once).") var maxInFlight: Int = 0
     @Option(help: "CURVE: the server's secret key file (from foedus keygen); enables encryption and authentication.") var curveSecret: String?
     @Option(help: "CURVE: a client public key file, or a directory of *.key files, allowed in (repeatable).") var allow: [String] = []
 
     func validate() throws {
         guard (0...1).contains(quorum) else { throw ValidationError("--quorum must be in 0...1") }
+        guard maxInFlight >= 0 else { throw ValidationError("--max-in-flight must be ≥ 0") }
         guard deadline > 0, roundTimeout > 0, registrationTimeout > 0 else { throw ValidationError("timeouts must be positive") }
         if curveSecret != nil && allow.isEmpty { throw ValidationError("--curve-secret needs at least one --allow client key") }
         if curveSecret == nil && !allow.isEmpty { throw ValidationError("--allow needs --curve-secret") }
@@ -38,8 +40,10 @@ struct ServerFlags: ParsableArguments {
             }
             curve = (keys, allowed)
         }
-        return ServerOptions(bind: bind, minClients: minClients ?? config.users, registrationTimeout: registrationTimeout, roundDeadline: deadline,
-                             quorum: quorum, roundTimeout: roundTimeout, curve: curve)
+        var options = ServerOptions(bind: bind, minClients: minClients ?? config.users, registrationTimeout: registrationTimeout, roundDeadline: deadline,
+                                    quorum: quorum, roundTimeout: roundTimeout, curve: curve)
+        options.maxInFlight = maxInFlight
+        return options
     }
 }
 
