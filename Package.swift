@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "foedus",
             dependencies: [
-                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore", "FoedusReport", "FoedusZMQ",
+                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore", "FoedusReport", "FoedusZMQ", "FoedusQuant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -7,6 +7,6 @@ struct Foedus: ParsableCommand {
         commandName: "foedus",
         abstract: "Federated learning coordinator, runtime and simulator.",
         version: "0.1.0",
-        subcommands: [Train.self, Eval.self, Bench.self, Simulate.self, Sweep.self, Server.self, Client.self, Pool.self, Launch.self, Keygen.self, Runs.self, Report.self, PartitionCommand.self]
+        subcommands: [Train.self, Eval.self, Bench.self, Simulate.self, Sweep.self, Server.self, Client.self, Pool.self, Launch.self, Keygen.self, Quantize.self, Runs.self, Report.self, PartitionCommand.self]
     )
 }

@@ -66,7 +66,8 @@ final class ModelCatalogTests: XCTestCase {
 
     func testResNet20MatchesPyTorchStateDict() throws {
         for (name, batchNorm) in [("resnet20-gn", false), ("resnet20-bn", true)] {
-            let state = ModelState(try ModelCatalog.make(name), key: RandomKey(seed: 1))
+            // The PyTorch reference is the CIFAR variant: 3 input channels.
+            let state = ModelState(try ModelCatalog.make(name, inputChannels: 3), key: RandomKey(seed: 1))
             let expected = resNetNames(batchNorm: batchNorm)
             XCTAssertEqual(shapes(state.parameters), expected.parameters, name)
             XCTAssertEqual(shapes(state.buffers), expected.buffers, name)
@@ -86,7 +87,7 @@ final class ModelCatalogTests: XCTestCase {
             let entries = rows.filter { $0[0] == name }.map { "\($0[1]) [\($0[2].split(separator: ",").joined(separator: ", "))]" }
             XCTAssertFalse(entries.isEmpty, name)
             let isBuffer = { (entry: String) in entry.contains(".running_") }
-            let state = ModelState(try ModelCatalog.make(name), key: RandomKey(seed: 1))
+            let state = ModelState(try ModelCatalog.make(name, inputChannels: name.hasPrefix("resnet") ? 3 : 1), key: RandomKey(seed: 1))
             XCTAssertEqual(shapes(state.parameters), entries.filter { !isBuffer($0) }, name)
             XCTAssertEqual(shapes(state.buffers), entries.filter(isBuffer), name)
         }

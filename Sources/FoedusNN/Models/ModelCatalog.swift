@@ -11,8 +11,8 @@ public enum ModelCatalog {
         switch name {
         case "cnn-gn": return SmallCNN(norm: .group, inputChannels: inputChannels, imageSize: imageSize, classes: classes)
         case "cnn-bn": return SmallCNN(norm: .batch, inputChannels: inputChannels, imageSize: imageSize, classes: classes)
-        case "resnet20-gn": return ResNet20(norm: .group, width: width, classes: classes)
-        case "resnet20-bn": return ResNet20(norm: .batch, width: width, classes: classes)
+        case "resnet20-gn": return ResNet20(norm: .group, width: width, classes: classes, inputChannels: inputChannels)
+        case "resnet20-bn": return ResNet20(norm: .batch, width: width, classes: classes, inputChannels: inputChannels)
         default: throw FoedusNNError.unknownModel(name: name, known: names)
         }
     }

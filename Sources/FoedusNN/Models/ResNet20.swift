@@ -8,21 +8,24 @@ import FoedusTensor
 /// the `bn` names, as SSFL's models do).
 public struct ResNet20: Layer {
     public let norm: SmallCNN.Norm
-    public let width: Int, classes: Int, groups: Int
+    public let width: Int, classes: Int, groups: Int, inputChannels: Int
     let stem: Sequential
     let stages: [(String, Sequential)]
 
     /// - Parameters:
     ///   - width: channels of the first stage (16 in the paper).
     ///   - groups: GroupNorm groups (GN variant only); must divide `width`.
-    public init(norm: SmallCNN.Norm, width: Int = 16, classes: Int = 10, groups: Int = 8) {
+    ///   - inputChannels: image channels (3 for CIFAR, 1 for Fashion-MNIST; any image size works,
+    ///     the head pools globally).
+    public init(norm: SmallCNN.Norm, width: Int = 16, classes: Int = 10, groups: Int = 8, inputChannels: Int = 3) {
         precondition(width > 0 && (norm == .batch || width % groups == 0), "[ResNet20] width \(width) with \(groups) groups")
         self.norm = norm
         self.width = width
         self.classes = classes
         self.groups = groups
+        self.inputChannels = inputChannels
         func normLayer(_ c: Int) -> any Layer { norm == .group ? GroupNorm(groups: groups, channels: c) : BatchNorm2d(c) }
-        stem = Sequential([("conv1", Conv2d(3, width, kernelSize: 3, padding: 1, bias: false)), ("bn1", normLayer(width)), ("relu", ReLU())])
+        stem = Sequential([("conv1", Conv2d(inputChannels, width, kernelSize: 3, padding: 1, bias: false)), ("bn1", normLayer(width)), ("relu", ReLU())])
         var stages: [(String, Sequential)] = []
         var inC = width
         for (s, outC) in [width, 2 * width, 4 * width].enumerated() {
@@ -44,7 +47,7 @@ public struct ResNet20: Layer {
     }
 
     public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor {
-        precondition(x.rank == 4 && x.shape[1] == 3, "[ResNet20] needs [N, 3, H, W] input, got \(x.shape)")
+        precondition(x.rank == 4 && x.shape[1] == inputChannels, "[ResNet20] needs [N, \(inputChannels), H, W] input, got \(x.shape)")
         var h = stem.forward(x, context: &c)
         for (name, stage) in stages { h = c.child(name, stage, h) }
         return c.child("linear", Linear(4 * width, classes), h.globalAvgPool2d())

@@ -128,6 +128,7 @@ enum ServerRunner {
         return ["command": "server", "run_id": id, "rounds": rounds.count, "test_accuracy": accuracy as Any, "final_sha256": sha,
                 "wall_seconds": Date().timeIntervalSince(started), "updates": stats.updates, "stragglers": stats.stragglers,
                 "malformed": stats.malformed, "rejected": stats.rejected, "bytes_in": stats.bytesIn, "bytes_out": stats.bytesOut,
-                "refused_handshakes": server.refusedHandshakes]
+                "refused_handshakes": server.refusedHandshakes,
+                "model_parameters": final.global.parameters.scalarCount]
     }
 }
