@@ -97,6 +97,24 @@ public final class ClientRuntime: @unchecked Sendable {
         return true
     }
 
+    /// Sends frames encoded elsewhere (a worker), with this session's header in front.
+    func sendEncoded(_ s: Session, kind: MessageKind, frames: [[UInt8]], round: Int) -> Bool {
+        guard let socket = s.socket else { return false }
+        s.sequence += 1
+        let tag = s.registered.map { FrameHeader.runTag($0.runID) } ?? 0
+        var all = frames
+        all[0] = FrameHeader(kind: kind, round: UInt32(round), sequence: s.sequence, runTag: tag).encoded()
+        do {
+            guard try socket.send(all, dontWait: true) else { return false }
+        } catch {
+            log("client \(s.index): send failed: \(error)")
+            return false
+        }
+        summary.bytesOut += all.reduce(0) { $0 + $1.count }
+        s.lastSent = Date()
+        return true
+    }
+
     func hello(_ s: Session) {
         let examples: UInt64
         switch s.data {
@@ -115,14 +133,14 @@ public final class ClientRuntime: @unchecked Sendable {
         var items = [zmq_pollitem_t]()
         while sessions.contains(where: { !$0.finished }) {
             // Results of finished training go out from this thread (sockets are single-threaded).
-            for (index, round, message) in outbox.take() {
+            for (index, round, kind, frames) in outbox.take() {
                 let s = sessions[index]
-                if send(s, message, round: round) {
+                if sendEncoded(s, kind: kind, frames: frames, round: round) {
                     s.busy = false
                     summary.tasks += 1
                 } else {
                     // Not connected right now: keep the update and try again.
-                    outbox.put(index, round, message)
+                    outbox.put(index, round, kind, frames)
                 }
             }
             let now = Date()
@@ -174,6 +192,35 @@ public final class ClientRuntime: @unchecked Sendable {
     }
 
     func handle(_ s: Session, _ frames: [[UInt8]], extra: Int) throws {
+        // A fit (megabytes of tensors) is decoded on a worker thread, so this thread keeps every
+        // other session of a pool alive (heartbeats) meanwhile.
+        if extra == 0, frames.count == 3, let head = try? FrameHeader.decode(frames[0]), head.kind == .fit {
+            s.lastHeard = Date()
+            s.disconnectedSince = nil
+            s.backoff = options.backoffInitial
+            guard let welcome = s.registered, let context = contexts[welcome.config], head.runTag == FrameHeader.runTag(welcome.runID) else {
+                // A fit from a server that does not know us (restarted) or for another run: register again.
+                hello(s)
+                return
+            }
+            s.busy = true
+            let round = Int(head.round), index = s.index, echo = options.echo, outbox = self.outbox, slots = self.slots
+            let limits = options.limits, log = self.log
+            queue.async {
+                slots.wait()
+                defer { slots.signal() }
+                let reply: Message
+                do {
+                    guard case .fit(let fit) = try Message.decode(frames, limits: limits).1 else { return }
+                    reply = .update(try context.train(fit, round: round, echo: echo))
+                } catch {
+                    log("client \(index): cannot train round \(round): \(error)")
+                    reply = .error(code: 500, message: "training failed: \(error)")
+                }
+                outbox.put(index, round, reply.kind, reply.frames(header: FrameHeader(kind: reply.kind)))
+            }
+            return
+        }
         let decoded: (FrameHeader, Message)
         do {
             if extra > 0 { throw ProtocolError.frameCount(got: frames.count + extra, expected: "2 or 3") }
@@ -203,24 +250,8 @@ public final class ClientRuntime: @unchecked Sendable {
                 s.failure = TransportError.rejected(code: code.rawValue, reason: reason)
                 log("client \(s.index): rejected: \(reason)")
             }
-        case .fit(let fit):
-            guard let welcome = s.registered, let context = contexts[welcome.config], head.runTag == FrameHeader.runTag(welcome.runID) else {
-                // A fit from a server that does not know us (restarted) or for another run: register again.
-                hello(s)
-                return
-            }
-            s.busy = true
-            let round = Int(head.round), index = s.index, echo = options.echo, outbox = self.outbox, slots = self.slots
-            queue.async {
-                slots.wait()
-                defer { slots.signal() }
-                do {
-                    let update = try context.train(fit, round: round, echo: echo)
-                    outbox.put(index, round, .update(update))
-                } catch {
-                    outbox.put(index, round, .error(code: 500, message: "training failed: \(error)"))
-                }
-            }
+        case .fit:
+            break  // handled above, before decoding
         case .heartbeat:
             break
         case .bye(let reason):
@@ -238,9 +269,9 @@ public final class ClientRuntime: @unchecked Sendable {
 /// Training results waiting for the socket thread.
 final class Outbox: @unchecked Sendable {
     private let lock = NSLock()
-    private var items: [(Int, Int, Message)] = []
-    func put(_ index: Int, _ round: Int, _ message: Message) { lock.withLock { items.append((index, round, message)) } }
-    func take() -> [(Int, Int, Message)] { lock.withLock { defer { items = [] }; return items } }
+    private var items: [(Int, Int, MessageKind, [[UInt8]])] = []
+    func put(_ index: Int, _ round: Int, _ kind: MessageKind, _ frames: [[UInt8]]) { lock.withLock { items.append((index, round, kind, frames)) } }
+    func take() -> [(Int, Int, MessageKind, [[UInt8]])] { lock.withLock { defer { items = [] }; return items } }
 }
 
 /// The version string clients report in hello.

@@ -474,9 +474,10 @@ public final class FederationServer: @unchecked Sendable {
         }
     }
 
-    /// Drops registered clients silent for three heartbeat intervals that owe no update.
+    /// Drops registered clients silent for ten heartbeat intervals that owe no update (a dead TCP
+    /// peer is noticed sooner by ZeroMQ's own heartbeats and the failing send).
     func expireSilentPeers() {
-        let limit = 3 * Double(options.heartbeatMillis) / 1000
+        let limit = 10 * Double(options.heartbeatMillis) / 1000
         let now = Date()
         for (identity, peer) in peers where now.timeIntervalSince(peer.lastSeen) > limit {
             if let r = round, r.outstanding.values.contains(identity) { continue }
