@@ -75,7 +75,8 @@ extension IntegerCNN {
             throw QuantError.unsupportedModel("the first convolution takes \(conv1.shape.count == 4 ? conv1.shape[1] : 0) channels; the integer path expects 1 (grayscale)")
         }
         let ranges = try model.calibrate(calibration)
-        let activationMax = Int32((1 << (precision.activationBits - 1)) - 1)
+        // Activations follow a ReLU: unsigned, 0 … 2^bits − 1.
+        let activationMax = Int32((1 << precision.activationBits) - 1)
         // Input: raw pixels p; x = (p/255 − mean)/std ≈ (p − z)·s0 with z = round(255·mean).
         let inputScale = 1 / (255 * model.std)
         let inputZero = Int32((255 * model.mean).rounded())
@@ -110,19 +111,20 @@ extension IntegerCNN {
         let fc1 = try model.tensor("fc1.weight"), b1 = try model.tensor("fc1.bias")
         let (q1, s1) = quantizeWeights(fc1, bits: precision.weightBits)
         let acc1 = s1.map { $0 * scaleIn }
-        let hiddenScale = max(ranges.hidden, 1e-8) / 127
+        let hiddenScale = max(ranges.hidden, 1e-8) / 255
         let hidden = Dense(inFeatures: fc1.shape[1], outFeatures: fc1.shape[0], weights: q1, weightBits: precision.weightBits,
                            bias: zip(b1.doubles, acc1).map { Int32(clamping: Int64(($0 / $1).rounded())) },
-                           requantizers: acc1.map { Requantizer(ratio: $0 / hiddenScale, clamp: 0...127) })
+                           requantizers: acc1.map { Requantizer(ratio: $0 / hiddenScale, clamp: 0...255) })
         let fc2 = try model.tensor("fc2.weight"), b2 = try model.tensor("fc2.bias")
         let (q2, s2) = quantizeWeights(fc2, bits: 8)
         let acc2 = s2.map { $0 * hiddenScale }
+        // Logits are brought to the scale of the largest channel (every ratio ≤ 1).
         let logitScale = acc2.max()!
         let output = Dense(inFeatures: fc2.shape[1], outFeatures: fc2.shape[0], weights: q2, weightBits: 8,
                            bias: zip(b2.doubles, acc2).map { Int32(clamping: Int64(($0 / $1).rounded())) },
                            requantizers: acc2.map { Requantizer(ratio: $0 / logitScale, clamp: Int32.min...Int32.max) })
         return IntegerCNN(modelName: model.name, precision: precision, imageSize: model.imageSize, classes: fc2.shape[0],
-                          stages: stages, hidden: hidden, output: output)
+                          stages: stages, hidden: hidden, output: output, logitScale: logitScale)
     }
 
     /// Symmetric per-output-channel weight quantization: `q = round(w / s)`, `s = max|w_o| / qmax`.

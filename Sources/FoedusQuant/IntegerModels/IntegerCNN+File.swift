@@ -101,7 +101,8 @@ extension IntegerCNN {
     public func encoded() throws -> [UInt8] {
         var file = RawTensorFile()
         file.metadata = ["format": "foedus-integer-cnn", "version": "1", "model": modelName, "precision": precision.rawValue,
-                         "image_size": String(imageSize), "classes": String(classes)]
+                         "image_size": String(imageSize), "classes": String(classes),
+                         "logit_scale": String(logitScale)]
         func weights(_ prefix: String, _ w: [Int8], bits: Int, shape: [Int]) {
             file.metadata[prefix + ".weight_bits"] = String(bits)
             file.metadata[prefix + ".weight_shape"] = shape.map(String.init).joined(separator: ",")
@@ -150,7 +151,7 @@ extension IntegerCNN {
               let classes = m["classes"].flatMap(Int.init), classes > 1 else {
             throw bad("metadata model/precision/image_size/classes missing or invalid")
         }
-        let activationMax = Int32((1 << (precision.activationBits - 1)) - 1)
+        let activationMax = Int32((1 << precision.activationBits) - 1)
         func shape(_ p: String) throws -> [Int] {
             guard let s = m[p + ".weight_shape"]?.split(separator: ",").compactMap({ Int($0) }), s.allSatisfy({ $0 > 0 }) else { throw bad("\(p).weight_shape missing") }
             return s
@@ -211,9 +212,12 @@ extension IntegerCNN {
         }
         let hw = try weights("hidden", count: hs[0] * hs[1]), ow = try weights("output", count: os[0] * os[1])
         let hidden = Dense(inFeatures: hs[1], outFeatures: hs[0], weights: hw.values, weightBits: hw.bits, bias: try bias("hidden.bias", count: hs[0]),
-                           requantizers: try dyadics("hidden.requant", count: hs[0], clamp: 0...127))
+                           requantizers: try dyadics("hidden.requant", count: hs[0], clamp: 0...255))
         let output = Dense(inFeatures: os[1], outFeatures: os[0], weights: ow.values, weightBits: ow.bits, bias: try bias("output.bias", count: os[0]),
                            requantizers: try dyadics("output.requant", count: os[0], clamp: Int32.min...Int32.max))
-        return IntegerCNN(modelName: name, precision: precision, imageSize: imageSize, classes: classes, stages: stages, hidden: hidden, output: output)
+        let logitScale = Double(m["logit_scale"] ?? "") ?? 0
+        guard logitScale > 0, logitScale.isFinite else { throw bad("metadata logit_scale missing or invalid") }
+        return IntegerCNN(modelName: name, precision: precision, imageSize: imageSize, classes: classes, stages: stages, hidden: hidden,
+                          output: output, logitScale: logitScale)
     }
 }

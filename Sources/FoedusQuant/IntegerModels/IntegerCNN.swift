@@ -39,19 +39,20 @@ public struct IntegerCNN: Sendable {
             conv = IntegerConv2D(weights: weights, inChannels: inChannels, outChannels: outChannels, kernel: (3, 3), padding: (1, 1))
         }
 
-        /// `x`: NCHW bytes (uint8 for the first stage, int8 after), returns the pooled int8 activations.
-        func forward(_ x: [UInt8], signed: Bool, batch: Int, size: Int) -> [Int8] {
+        /// `x`: NCHW uint8 bytes (pixels, or the previous stage's non-negative activations);
+        /// returns the pooled uint8 activations.
+        func forward(_ x: [UInt8], batch: Int, size: Int) -> [UInt8] {
             let spatial = size * size
             var acc = [Int32](repeating: 0, count: batch * outChannels * spatial)
             x.withUnsafeBufferPointer { px in
                 bias.withUnsafeBufferPointer { pb in
                     acc.withUnsafeMutableBufferPointer { pa in
-                        conv.forward(px.baseAddress!, signed: signed, batch: batch, h: size, w: size, zeroPoint: inputZeroPoint,
+                        conv.forward(px.baseAddress!, signed: false, batch: batch, h: size, w: size, zeroPoint: inputZeroPoint,
                                      bias: pb.baseAddress, into: pa.baseAddress!)
                     }
                 }
             }
-            var activation = [Int8](repeating: 0, count: acc.count)
+            var activation = [UInt8](repeating: 0, count: acc.count)
             switch norm {
             case .folded(let requantizers):
                 acc.withUnsafeBufferPointer { pa in
@@ -67,13 +68,13 @@ public struct IntegerCNN: Sendable {
             case .group(let pre, let groupNorm, _, _, _):
                 for i in acc.indices { acc[i] = pre[(i / spatial) % outChannels].requantize(acc[i]) }
                 let normalized = groupNorm(acc)
-                for i in normalized.indices { activation[i] = Int8(truncatingIfNeeded: normalized[i]) }
+                for i in normalized.indices { activation[i] = UInt8(truncatingIfNeeded: normalized[i]) }
             }
             return IntegerCNN.maxPool2(activation, channels: batch * outChannels, size: size)
         }
     }
 
-    /// A fully connected layer: int8 input `[N, K]`, int32 accumulators, requantized.
+    /// A fully connected layer: uint8 input `[N, K]` (non-negative activations), int32 accumulators, requantized.
     public struct Dense: Sendable {
         public let inFeatures: Int, outFeatures: Int
         /// `[out, in]` weights.
@@ -95,7 +96,7 @@ public struct IntegerCNN: Sendable {
             packed = PackedInt8Matrix(weights, k: inFeatures, n: outFeatures, transposed: true)
         }
 
-        func accumulate(_ x: [Int8], batch: Int) -> [Int32] {
+        func accumulate(_ x: [UInt8], batch: Int) -> [Int32] {
             var acc = [Int32](repeating: 0, count: batch * outFeatures)
             x.withUnsafeBufferPointer { px in
                 bias.withUnsafeBufferPointer { pb in
@@ -108,15 +109,15 @@ public struct IntegerCNN: Sendable {
             return acc
         }
 
-        /// Requantized activations (int8) for a hidden layer.
-        func forward(_ x: [Int8], batch: Int) -> [Int8] {
+        /// Requantized activations (uint8, ReLU as the clamp at 0) for a hidden layer.
+        func forward(_ x: [UInt8], batch: Int) -> [UInt8] {
             let acc = accumulate(x, batch: batch)
             let channel = ChannelRequantizer(dyadics: requantizers.map(\.dyadic), zeroPoint: 0, clamp: requantizers[0].clamp)
-            return channel.requantizeToInt8(acc, rows: batch)
+            return channel.requantizeToUInt8(acc, rows: batch)
         }
 
         /// Logits at one common scale (int32) for the output layer.
-        func logits(_ x: [Int8], batch: Int) -> [Int32] {
+        func logits(_ x: [UInt8], batch: Int) -> [Int32] {
             let acc = accumulate(x, batch: batch)
             return acc.indices.map { requantizers[$0 % outFeatures].requantize(acc[$0]) }
         }
@@ -129,6 +130,8 @@ public struct IntegerCNN: Sendable {
     public let stages: [Stage]
     public let hidden: Dense
     public let output: Dense
+    /// The real value of one logit unit (for reading scores; inference never uses it).
+    public let logitScale: Double
 
     /// Predicted classes for raw pixels `[batch, 1, size, size]` (uint8, as stored in the dataset).
     /// - Precondition: `pixels.count == batch · imageSize²`.
@@ -145,20 +148,19 @@ public struct IntegerCNN: Sendable {
     public func logits(pixels: [UInt8], batch: Int) -> [Int32] {
         precondition(pixels.count == batch * imageSize * imageSize, "[IntegerCNN] \(pixels.count) pixels for \(batch) images of \(imageSize)×\(imageSize)")
         var size = imageSize
-        var x = stages[0].forward(pixels, signed: false, batch: batch, size: size)
-        size /= 2
-        for stage in stages.dropFirst() {
-            x = stage.forward(x.map { UInt8(bitPattern: $0) }, signed: true, batch: batch, size: size)
+        var x = pixels
+        for stage in stages {
+            x = stage.forward(x, batch: batch, size: size)
             size /= 2
         }
         let h = hidden.forward(x, batch: batch)
         return output.logits(h, batch: batch)
     }
 
-    /// 2×2 max-pooling (stride 2) of `channels` planes of `size × size` int8 values.
-    static func maxPool2(_ x: [Int8], channels: Int, size: Int) -> [Int8] {
+    /// 2×2 max-pooling (stride 2) of `channels` planes of `size × size` values.
+    static func maxPool2(_ x: [UInt8], channels: Int, size: Int) -> [UInt8] {
         let half = size / 2
-        var out = [Int8](repeating: 0, count: channels * half * half)
+        var out = [UInt8](repeating: 0, count: channels * half * half)
         x.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
                 for c in 0..<channels {
