@@ -2,7 +2,7 @@
 # Benchmark of the ZeroMQ server on loopback: K clients hosted in pools (echo mode: trivial local
 # work), ResNet-20-GN of width 32 on Fashion-MNIST (1.08 M parameters, 4.3 MB of float32), FedAvg with
 # every client every round. Prints one JSON line per K with round time, updates/s, bytes per update
-# and the server's peak resident memory. Usage: benchmarks/zmq/bench.sh [K ...] (default 100 1000).
+# and the server's peak resident memory. Usage: [MAX_IN_FLIGHT=N] benchmarks/zmq/bench.sh [K ...] (default 100 1000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FOEDUS=${FOEDUS:-.build/release/foedus}
@@ -24,7 +24,8 @@ YAML
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     rm -f "$work/db.sqlite"*
     /usr/bin/time -v -o "$work/server.time" "$FOEDUS" server --config "$work/bench.yaml" --bind "tcp://127.0.0.1:$port" \
-      --db "$work/db.sqlite" --run-id bench --deadline 600 --registration-timeout 600 --json --quiet > "$work/server.json" &
+      --db "$work/db.sqlite" --run-id bench --deadline 600 --registration-timeout 600 --max-in-flight "${MAX_IN_FLIGHT:-0}" \
+      --json --quiet > "$work/server.json" &
     server=$!
     pools=$(( (k + 249) / 250 ))
     per=$(( (k + pools - 1) / pools ))
@@ -43,7 +44,8 @@ rounds = [r["seconds"] for r in run["rounds"]]
 steady = rounds[1:]  # round 1 includes the clients' registration and data loading
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(f"{work}/server.time").read()).group(1))
 median = statistics.median(steady)
-print(json.dumps({"clients": k, "parameters": server["model_parameters"], "rounds": len(rounds), "round_seconds_median": round(median, 3),
+import os
+print(json.dumps({"clients": k, "max_in_flight": int(os.environ.get("MAX_IN_FLIGHT", "0")), "parameters": server["model_parameters"], "rounds": len(rounds), "round_seconds_median": round(median, 3),
                   "round_seconds": [round(r, 3) for r in rounds], "updates_per_second": round(k / median, 1),
                   "ms_per_update": round(1000 * median / k, 2),
                   "bytes_per_update_up": server["bytes_in"] // server["updates"],

@@ -21,6 +21,8 @@ public struct ClientOptions: Sendable {
     public var backoffMax: Double
     /// Give up after this many seconds without reaching the server (nil: never).
     public var giveUpAfter: Double?
+    /// Replace the connection after this many seconds without a word from the server.
+    public var reconnectAfter: Double = 30
     /// Worker threads training tasks (a pool's clients share them).
     public var workers: Int
     /// Benchmark mode: answer every fit with the start model unchanged (no training, no data).

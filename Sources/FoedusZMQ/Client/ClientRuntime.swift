@@ -156,14 +156,18 @@ public final class ClientRuntime: @unchecked Sendable {
                     send(s, .heartbeat)
                 }
                 let silence = now.timeIntervalSince(s.lastHeard)
-                if !s.busy && silence > 4 * heartbeat {
-                    // The server is gone: reconnect with backoff and register again.
-                    if s.disconnectedSince == nil { s.disconnectedSince = s.lastHeard }
-                    if let limit = options.giveUpAfter, now.timeIntervalSince(s.disconnectedSince!) > limit {
-                        s.finished = true
-                        s.failure = TransportError.timeout(waitingFor: "the server at \(options.endpoint)", seconds: limit)
-                        continue
-                    }
+                guard !s.busy else { continue }
+                // Silence is suspicious after 4 heartbeats (a dead TCP peer is noticed earlier by
+                // ZeroMQ's own heartbeats, and a restarted server answers `notRegistered`); the
+                // socket is only replaced after `reconnectAfter`, because a server folding a
+                // thousand updates may be busy for many seconds without being gone.
+                if s.disconnectedSince == nil && silence > 4 * heartbeat { s.disconnectedSince = s.lastHeard }
+                if let limit = options.giveUpAfter, let since = s.disconnectedSince, now.timeIntervalSince(since) > limit {
+                    s.finished = true
+                    s.failure = TransportError.timeout(waitingFor: "the server at \(options.endpoint)", seconds: limit)
+                    continue
+                }
+                if silence > max(4 * heartbeat, options.reconnectAfter) {
                     log("client \(s.index): no word from the server for \(Int(silence)) s; reconnecting in \(s.backoff) s")
                     s.socket?.close()
                     s.socket = nil
