@@ -139,6 +139,29 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(summary.metrics["uplink_bytes"], summary.metrics["uplink_bytes_fp32"])
     }
 
+    func testQuantizedDownlinkUsersStartFromTheDequantizedModel() throws {
+        // Oracle: the plan's own quantized payload, dequantized; replicas keep the exact model.
+        for bits in ["int8", "int4"] {
+            let sim = try Self.simulator(Self.config(["federation.downlink=\(bits)", "federation.rounds=2"]))
+            let (afterOne, _) = sim.runRound(sim.initialState())
+            let plan = sim.planRound(afterOne)
+            for (g, task) in plan.tasks {
+                if case .user = task.role {
+                    let sent = try XCTUnwrap(plan.downlink[g])
+                    XCTAssertEqual(task.start.parameters, Simulator.dequantize(sent, like: afterOne.groups[g]), bits)
+                    XCTAssertNotEqual(task.start.parameters, afterOne.groups[g], bits)
+                    XCTAssertTrue(sent.allSatisfy { $0.bits.rawValue == (bits == "int8" ? 8 : 4) })
+                } else {
+                    XCTAssertEqual(task.start.parameters, afterOne.global.parameters)
+                }
+            }
+            let summary = sim.runRound(afterOne).1
+            let users = Double(plan.participants.count)
+            let fp32 = users * Double(afterOne.global.parameters.scalarCount * 4)
+            XCTAssertLessThanOrEqual(summary.metrics["downlink_bytes"]! / fp32, bits == "int8" ? 0.26 : 0.135, bits)
+        }
+    }
+
     func testLabeledOnlyTrainsTheServerAlone() throws {
         let sim = try Self.simulator(Self.config(["federation.method=labeled-only", "federation.rounds=2"]))
         let (_, summary) = sim.runRound(sim.initialState())

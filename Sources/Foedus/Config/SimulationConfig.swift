@@ -53,6 +53,9 @@ public struct SimulationConfig: Sendable, Equatable {
     public var proximalMu: Double
     /// How client updates travel: `fp32`, or `int8`/`int4` quantized deltas (stochastic rounding).
     public var wire: String
+    /// How the start model travels to users: `fp32`, or `int8`/`int4` per-channel quantized weights
+    /// (stochastic rounding); users train from the dequantized model.
+    public var downlink: String
     /// Labeled warm-up: the first `labeledRounds` rounds train the server alone (users join after).
     public var labeledRounds: Int
     // Local training
@@ -133,6 +136,7 @@ public struct SimulationConfig: Sendable, Equatable {
         proximalMu = try fed.double("mu", default: method == .fedprox ? 0.01 : 0, range: 0...1e6)
         wire = try fed.string("wire", default: "fp32", allowed: ["fp32", "int8", "int4"])
         labeledRounds = try fed.int("labeled_rounds", default: 0, range: 0...rounds)
+        downlink = try fed.string("downlink", default: "fp32", allowed: ["fp32", "int8", "int4"])
         try fed.rejectUnknown()
 
         var t = try root.child("training")
@@ -180,7 +184,7 @@ public struct SimulationConfig: Sendable, Equatable {
             "model": ["name": model, "width": modelWidth],
             "federation": ["method": method.rawValue, "objective": objective.rawValue, "rounds": rounds, "clients_per_round": clientsPerRound,
                            "local_steps": localSteps, "groups": groups, "aggregation": aggregation.rawValue, "mu": proximalMu, "wire": wire,
-                           "labeled_rounds": labeledRounds],
+                           "labeled_rounds": labeledRounds, "downlink": downlink],
             "training": ["batch_size": batchSize, "lr": learningRate, "user_lr": userLearningRate, "momentum": momentum, "nesterov": nesterov, "weight_decay": weightDecay,
                          "schedule": schedule, "warmup_rounds": warmupRounds, "threshold": threshold,
                          "augmentation": ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]],

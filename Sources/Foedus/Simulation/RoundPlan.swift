@@ -17,6 +17,9 @@ public struct RoundPlan: Sendable {
     public let wireBits: QuantizedTensor.Bits?
     /// Root of the stochastic rounding keys of the quantized uplink.
     public let wireKey: RandomKey
+    /// With a quantized downlink: per group, the users' start parameters as they travel (their
+    /// tasks start from exactly these, dequantized).
+    public let downlink: [Int: [QuantizedTensor]]
     public let startedAt: Date
 }
 

@@ -75,13 +75,24 @@ public struct Simulator: Sendable {
         var tasks: [(group: Int, task: LocalTask)] = []
         let roundKey = root.derived("round").derived(UInt64(r))
         let firstStep = (r - 1) * config.localSteps
+        let downlinkBits: QuantizedTensor.Bits? = config.downlink == "int8" ? .int8 : (config.downlink == "int4" ? .int4 : nil)
+        var downlink: [Int: [QuantizedTensor]] = [:]
         for g in 0..<groups.groupCount {
             if !data.partition.server.isEmpty {
                 tasks.append((g, LocalTask(role: .server(replica: g), indices: data.partition.server, start: state.global,
                                            firstStep: firstStep, key: roundKey.derived("replica").derived(UInt64(g)))))
             }
-            let userStart = state.groups.count == groups.groupCount
+            var userStart = state.groups.count == groups.groupCount
                 ? ModelState(parameters: state.groups[g], buffers: state.global.buffers) : state.global
+            if let downlinkBits, !groups.slots[g].isEmpty {
+                // Users receive (and so start from) the quantized model; buffers stay float32.
+                let key = roundKey.derived("downlink").derived(UInt64(g))
+                let quantized = zip(userStart.parameters.names, userStart.parameters.tensors).map { name, t in
+                    QuantizedTensor.quantize(t, bits: downlinkBits, key: key.derived(name))
+                }
+                downlink[g] = quantized
+                userStart.parameters = Simulator.dequantize(quantized, like: userStart.parameters)
+            }
             for slot in groups.slots[g] {
                 let user = participants[slot]
                 let indices = user < data.partition.users.count ? data.partition.users[user] : []
@@ -91,7 +102,7 @@ public struct Simulator: Sendable {
         }
         let wireBits: QuantizedTensor.Bits? = config.wire == "int8" ? .int8 : (config.wire == "int4" ? .int4 : nil)
         return RoundPlan(round: r, participants: participants, groupCount: groups.groupCount, tasks: tasks,
-                         wireBits: wireBits, wireKey: roundKey.derived("wire"), startedAt: Date())
+                         wireBits: wireBits, wireKey: roundKey.derived("wire"), downlink: downlink, startedAt: Date())
     }
 
     /// Trains one task and, for a user on a quantized wire, applies what the wire does to its
@@ -137,6 +148,9 @@ public struct Simulator: Sendable {
         let serverLosses = clients.filter { $0.client < 0 }.compactMap { $0.metrics["loss"] }
         if !serverLosses.isEmpty { metrics["server_loss"] = serverLosses.reduce(0, +) / Double(serverLosses.count) }
         metrics["uplink_bytes"] = Double(aggregator.uplinkBytes)
+        let userCount = plan.tasks.filter { if case .user = $0.task.role { return true } else { return false } }.count
+        let perUserDownlink = plan.downlink.values.first.map { $0.reduce(0) { $0 + $1.byteCount } } ?? state.global.parameters.scalarCount * 4
+        metrics["downlink_bytes"] = Double(userCount * perUserDownlink)
         metrics["uplink_bytes_fp32"] = Double(aggregator.uplinkFP32Bytes)
         if !aggregator.missing.isEmpty { metrics["missing_updates"] = Double(aggregator.missing.count) }
         if r % config.evaluateEvery == 0 || r == config.rounds {
@@ -189,6 +203,13 @@ public struct Simulator: Sendable {
         return zip(parameters.names, zip(parameters.tensors, start.tensors)).map { name, pair in
             QuantizedTensor.quantize(pair.0 - pair.1, bits: bits, key: key.derived(name))
         }
+    }
+
+    /// Quantized parameters back in the dtypes (and names) of `template`: what a receiver of a
+    /// quantized downlink trains from.
+    public static func dequantize(_ quantized: [QuantizedTensor], like template: ParameterSet) -> ParameterSet {
+        precondition(quantized.count == template.count, "[dequantize] \(quantized.count) tensors for \(template.count)")
+        return template.replacingTensors(zip(quantized, template.tensors).map { $0.dequantized().cast(to: $1.dtype) })
     }
 
     /// The server's side of the quantized uplink: start + dequantized delta, tensor by tensor.

@@ -34,6 +34,9 @@ public final class ClientRuntime: @unchecked Sendable {
         var retryAt = Date()
         var disconnectedSince: Date?
         var busy = false
+        /// After a fit, the server may take up to its round deadline to read the answer: no
+        /// reconnect (which would drop an update still queued) before this time.
+        var patientUntil = Date.distantPast
         var finished = false
         var failure: Error?
 
@@ -167,7 +170,7 @@ public final class ClientRuntime: @unchecked Sendable {
                     s.failure = TransportError.timeout(waitingFor: "the server at \(options.endpoint)", seconds: limit)
                     continue
                 }
-                if silence > max(4 * heartbeat, options.reconnectAfter) {
+                if silence > max(4 * heartbeat, options.reconnectAfter) && now > s.patientUntil {
                     log("client \(s.index): no word from the server for \(Int(silence)) s; reconnecting in \(s.backoff) s")
                     s.socket?.close()
                     s.socket = nil
@@ -208,6 +211,11 @@ public final class ClientRuntime: @unchecked Sendable {
                 return
             }
             s.busy = true
+            // The deadline is in the fit's body at offset 29 (after user, first step, two keys, wire bits).
+            if frames[1].count >= 33 {
+                let ms = frames[1][29..<33].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+                s.patientUntil = Date().addingTimeInterval(Double(ms) / 1000 + 5)
+            }
             let round = Int(head.round), index = s.index, echo = options.echo, outbox = self.outbox, slots = self.slots
             let limits = options.limits, log = self.log
             queue.async {

@@ -62,7 +62,8 @@ struct TrainingContext: Sendable {
     /// Trains one fit instruction and returns the update message.
     func train(_ fit: FitInstruction, round: Int, echo: Bool) throws -> UpdateMessage {
         let p = Int(fit.parameterCount)
-        let parameters = try WireTensors.parameterSet(Array(fit.tensors.prefix(p)), matching: template.parameters, what: "fit parameters")
+        let parameters = try WireTensors.parameterSet(Array(fit.tensors.prefix(p)), matching: template.parameters, what: "fit parameters",
+                                                      allowQuantized: true)
         let buffers = try WireTensors.parameterSet(Array(fit.tensors.dropFirst(p)), matching: template.buffers, what: "fit buffers")
         let start = ModelState(parameters: parameters, buffers: buffers)
         if echo {

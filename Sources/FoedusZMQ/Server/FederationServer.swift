@@ -238,7 +238,12 @@ public final class FederationServer: @unchecked Sendable {
         if let cached = r.tensorFrames[group] {
             tensorFrame = cached
         } else {
-            tensorFrame = SharedFrame(WireTensors.encode(WireTensors.from(task.start.parameters) + WireTensors.from(task.start.buffers)))
+            // A quantized downlink sends the group's quantized parameters (the task starts from
+            // exactly their dequantized values); buffers always travel as float32.
+            let parameters = r.plan.downlink[group].map { q in
+                zip(task.start.parameters.names, q).map { WireTensor(name: $0.0, payload: .quantized($0.1)) }
+            } ?? WireTensors.from(task.start.parameters)
+            tensorFrame = SharedFrame(WireTensors.encode(parameters + WireTensors.from(task.start.buffers)))
             r.tensorFrames[group] = tensorFrame
         }
         let fit = FitInstruction(user: Int32(user), firstStep: UInt64(task.firstStep), taskKey: task.key.rawValue, wireKey: r.plan.wireKey.rawValue,
@@ -474,10 +479,11 @@ public final class FederationServer: @unchecked Sendable {
         }
     }
 
-    /// Drops registered clients silent for ten heartbeat intervals that owe no update (a dead TCP
-    /// peer is noticed sooner by ZeroMQ's own heartbeats and the failing send).
+    /// Drops registered clients that owe no update and were silent for ten heartbeat intervals or a
+    /// round deadline, whichever is longer: a server busy folding many updates reads heartbeats
+    /// late, and a dead TCP peer is noticed sooner anyway (ZeroMQ heartbeats, failing sends).
     func expireSilentPeers() {
-        let limit = 10 * Double(options.heartbeatMillis) / 1000
+        let limit = max(10 * Double(options.heartbeatMillis) / 1000, options.roundDeadline)
         let now = Date()
         for (identity, peer) in peers where now.timeIntervalSince(peer.lastSeen) > limit {
             if let r = round, r.outstanding.values.contains(identity) { continue }

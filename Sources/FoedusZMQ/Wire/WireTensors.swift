@@ -146,9 +146,10 @@ public enum WireTensors {
         return out
     }
 
-    /// Converts float32 wire tensors into a parameter set checked against `template` (same names in
-    /// the same order, same shapes), rejecting NaN and infinity.
-    public static func parameterSet(_ tensors: [WireTensor], matching template: ParameterSet, what: String) throws -> ParameterSet {
+    /// Converts wire tensors into a parameter set checked against `template` (same names in the same
+    /// order, same shapes), rejecting NaN and infinity.
+    /// - Parameter allowQuantized: accept int8/int4 tensors (a quantized downlink) and dequantize them.
+    public static func parameterSet(_ tensors: [WireTensor], matching template: ParameterSet, what: String, allowQuantized: Bool = false) throws -> ParameterSet {
         guard tensors.count == template.count else {
             throw ProtocolError.modelMismatch("\(what): \(tensors.count) tensors, the model has \(template.count)")
         }
@@ -158,7 +159,14 @@ public enum WireTensors {
             guard t.shape == expected.shape else {
                 throw ProtocolError.modelMismatch("\(what): \(name) has shape \(t.shape), the model's is \(expected.shape)")
             }
-            guard case .float32(let x) = t.payload else { throw ProtocolError.modelMismatch("\(what): \(name) is quantized where float32 is required") }
+            let x: Tensor
+            switch t.payload {
+            case .float32(let value): x = value
+            case .quantized(let q):
+                // A quantized downlink: the receiver trains from the dequantized values.
+                guard allowQuantized else { throw ProtocolError.modelMismatch("\(what): \(name) is quantized where float32 is required") }
+                x = q.dequantized()
+            }
             let finite = x.withUnsafeBufferPointer(as: Float.self) { $0.allSatisfy(\.isFinite) }
             guard finite else { throw ProtocolError.nonFinite(tensor: name) }
             values.append(x.dtype == expected.dtype ? x : x.cast(to: expected.dtype))
