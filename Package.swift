@@ -95,7 +95,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "foedus-bench",
-            dependencies: ["FoedusTensor", "FoedusKernels", "CDNNL"],
+            dependencies: ["FoedusTensor", "FoedusKernels", "CDNNL", "CFoedusKernels", "FoedusNN", "FoedusData", "FoedusQuant"],
             path: "Benchmarks/foedus-bench",
             swiftSettings: optimized
         ),
