@@ -15,6 +15,13 @@ summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail 
 if [ -n "$summary" ]; then
     total=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
     failed=$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
-    echo "$((total - failed)) passed, $failed failed"
+    if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        # The runner died (a trap or a signal) before printing its totals: say so, never "0 failed".
+        echo "$((total - failed)) passed, 1 failed (the test process exited with status $status before finishing: see above)"
+    else
+        echo "$((total - failed)) passed, $failed failed"
+    fi
+elif [ "$status" -ne 0 ]; then
+    echo "0 passed, 1 failed (the test process exited with status $status: see above)"
 fi
 exit $status

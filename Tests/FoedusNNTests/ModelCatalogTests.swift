@@ -105,7 +105,10 @@ final class ModelCatalogTests: XCTestCase {
             XCTAssertEqual(model.predict(images).shape, [2, 10], name)
         }
         let colour = Tensor.random(.normal(mean: 0, std: 1), shape: [2, 3, 32, 32], key: RandomKey(seed: 4))
-        let resnet = Model(try ModelCatalog.make("resnet20-gn"), key: RandomKey(seed: 1))
+        let resnet = Model(try ModelCatalog.make("resnet20-gn", inputChannels: 3), key: RandomKey(seed: 1))
         XCTAssertEqual(resnet.predict(colour).shape, [2, 10])
+        // The same architecture on grayscale Fashion-MNIST (any image size: the head pools globally).
+        let gray = Model(try ModelCatalog.make("resnet20-bn", inputChannels: 1), key: RandomKey(seed: 1))
+        XCTAssertEqual(gray.predict(images).shape, [2, 10])
     }
 }
