@@ -130,4 +130,26 @@ final class IntegerIBertTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(worst, 2 * 5.4e-4 + outScale)
     }
+
+    func testGroupNormUInt8FastPathEqualsTheReference() {
+        // Oracle: the reference callAsFunction, exactly, with a ReLU-style clamp 0…15 and 0…255,
+        // negative and zero γ, odd spatial size.
+        var data = IntegerTestData(seed: 44)
+        let (n, c, g, hw) = (3, 12, 4, 25)
+        var x = [Double](repeating: 0, count: n * c * hw)
+        x.withUnsafeMutableBufferPointer { data.stream.fillNormal($0, mean: 3, std: 900) }
+        let q = x.map { Int32($0.rounded()) }
+        var gamma = data.doubles(c, low: -2, high: 2)
+        gamma[5] = 0
+        let beta = data.doubles(c, low: -1, high: 1)
+        for clamp: ClosedRange<Int32> in [0...15, 0...255] {
+            let scale = clamp.upperBound == 15 ? 0.2 : 0.01
+            let norm = IBert.GroupNorm(channels: c, groups: g, spatial: hw, gamma: gamma, beta: beta, outputScale: scale, clamp: clamp)
+            let expected = norm(q).map { UInt8($0) }
+            var got = [UInt8](repeating: 0, count: q.count)
+            q.withUnsafeBufferPointer { px in got.withUnsafeMutableBufferPointer { norm.apply(px.baseAddress!, samples: n, into: $0.baseAddress!) } }
+            XCTAssertEqual(got, expected, "\(clamp)")
+            XCTAssertTrue(expected.contains(UInt8(clamp.upperBound)) && expected.contains(0), "the clamp is exercised")
+        }
+    }
 }

@@ -122,3 +122,37 @@ extension IBert {
         }
     }
 }
+
+extension IBert.GroupNorm {
+    /// The fast twin of ``callAsFunction(_:)`` for uint8 outputs: the same integer statistics and
+    /// affine stage, with the per-channel constants hoisted out of the inner loop, written straight
+    /// into `out` (no intermediate arrays). Equal to the reference element for element.
+    /// - Preconditions: the clamp lies in `0…255`; `x` holds `samples · channels · spatial` values.
+    public func apply(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<UInt8>) {
+        precondition(affine.clamp.lowerBound >= 0 && affine.clamp.upperBound <= 255, "IBert.GroupNorm.apply: clamp \(affine.clamp) does not fit UInt8")
+        let perGroup = channels / groups, run = perGroup * spatial
+        let yn = UnsafeMutablePointer<Int64>.allocate(capacity: run)
+        defer { yn.deallocate() }
+        let lo = Int64(affine.clamp.lowerBound), hi = Int64(affine.clamp.upperBound)
+        for r in 0..<(samples * groups) {
+            IBert.normalizeRun(x + r * run, count: run, into: yn)
+            let firstChannel = (r % groups) * perGroup
+            for k in 0..<perGroup {
+                let c = firstChannel + k
+                let beta = affine.betas[c], sign = affine.signs[c]
+                let target = out + r * run + k * spatial, source = yn + k * spatial
+                if let d = affine.dyadics[c] {
+                    let b = d.b, shift = Int64(d.c), half = Int64(1) << (shift - 1)
+                    for i in 0..<spatial {
+                        let v = Int64(Int32(clamping: source[i]))
+                        let y = sign * ((v * b + half) >> shift) + beta
+                        target[i] = UInt8(truncatingIfNeeded: Swift.min(Swift.max(y, lo), hi))
+                    }
+                } else {
+                    let y = UInt8(truncatingIfNeeded: Swift.min(Swift.max(beta, lo), hi))
+                    for i in 0..<spatial { target[i] = y }
+                }
+            }
+        }
+    }
+}

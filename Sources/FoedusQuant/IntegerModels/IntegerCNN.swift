@@ -66,9 +66,24 @@ public struct IntegerCNN: Sendable {
                     }
                 }
             case .group(let pre, let groupNorm, _, _, _):
-                for i in acc.indices { acc[i] = pre[(i / spatial) % outChannels].requantize(acc[i]) }
-                let normalized = groupNorm(acc)
-                for i in normalized.indices { activation[i] = UInt8(truncatingIfNeeded: normalized[i]) }
+                acc.withUnsafeMutableBufferPointer { pa in
+                    // Each channel plane to the common pre-normalisation scale (hoisted constants).
+                    for n in 0..<batch {
+                        for o in 0..<outChannels {
+                            let plane = pa.baseAddress! + (n * outChannels + o) * spatial
+                            let d = pre[o].dyadic, lo = Int64(pre[o].clamp.lowerBound), hi = Int64(pre[o].clamp.upperBound)
+                            let zero = Int64(pre[o].zeroPoint)
+                            let b = d.b, shift = Int64(d.c), half = Int64(1) << (shift - 1)
+                            for i in 0..<spatial {
+                                let v = ((Int64(plane[i]) * b + half) >> shift) + zero
+                                plane[i] = Int32(Swift.min(Swift.max(v, lo), hi))
+                            }
+                        }
+                    }
+                    activation.withUnsafeMutableBufferPointer { po in
+                        groupNorm.apply(UnsafePointer(pa.baseAddress!), samples: batch, into: po.baseAddress!)
+                    }
+                }
             }
             return IntegerCNN.maxPool2(activation, channels: batch * outChannels, size: size)
         }
