@@ -5,8 +5,12 @@ extension RunStore: RunRecorder {
     /// Stores a finished round, its client results and (when given) the checkpoint taken after it in
     /// one transaction, then prunes the run's checkpoints to the newest `checkpointsToKeep`.
     ///
-    /// All or nothing: if any insert fails (unknown run, round already recorded, checkpoint round
-    /// already stored, I/O error, crash) nothing of this call is stored.
+    /// Recording round r replaces any stored rounds ≥ r (and their client results): they exist only
+    /// when a run resumed from a checkpoint older than its last recorded round (`checkpoint_every`
+    /// > 1) and is re-running them, deterministically, to the same results.
+    ///
+    /// All or nothing: if any insert fails (unknown run, checkpoint round already stored, I/O
+    /// error, crash) nothing of this call is stored.
     /// Complexity: O(clients + checkpoint size); the sha256 is computed before the transaction opens.
     /// - Throws: `StoreError.unknownRun`, or `StoreError.database` naming the round.
     public func record(runID: String, round: RoundSummary, checkpoint: Checkpoint?) throws(StoreError) {
@@ -21,6 +25,8 @@ extension RunStore: RunRecorder {
         let keep = checkpointsToKeep
         try write("record round \(round.round) of run '\(runID)'") { db in
             try Self.requireRun(db, runID)
+            try db.execute(sql: "DELETE FROM client_results WHERE run_id = ? AND round >= ?", arguments: [runID, round.round])
+            try db.execute(sql: "DELETE FROM rounds WHERE run_id = ? AND round >= ?", arguments: [runID, round.round])
             try db.execute(
                 sql: """
                     INSERT INTO rounds (run_id, round, participants_json, metrics_json, started_at, seconds)

@@ -86,6 +86,22 @@ final class RunStoreRoundsTests: XCTestCase {
         XCTAssertEqual(try store.latestCheckpoint(runID: "run-1"), sampleCheckpoint(1))
     }
 
+    func testResumingFromAnOlderCheckpointReplacesTheRoundsAfterIt() throws {
+        // checkpoint_every = 2: rounds 1–3 stored, checkpoint after 2; a crash, then the resumed run
+        // records round 3 again (and 4): round 3 is replaced, nothing is duplicated.
+        let store = try RunStore.inMemory()
+        try store.createRun(sampleRun())
+        try store.record(runID: "run-1", round: sampleRound(1), checkpoint: nil)
+        try store.record(runID: "run-1", round: sampleRound(2), checkpoint: sampleCheckpoint(2))
+        try store.record(runID: "run-1", round: sampleRound(3), checkpoint: nil)
+        var again = sampleRound(3)
+        again.metrics = ["test_accuracy": 0.75]
+        try store.record(runID: "run-1", round: again, checkpoint: nil)
+        try store.record(runID: "run-1", round: sampleRound(4), checkpoint: sampleCheckpoint(4))
+        XCTAssertEqual(try store.rounds(runID: "run-1"), [sampleRound(1), sampleRound(2), again, sampleRound(4)])
+        XCTAssertEqual(try store.clientResults(runID: "run-1", round: 3), again.clients)
+    }
+
     func testCheckpointPruningKeepsNewestTwoPerRun() throws {
         let store = try RunStore.inMemory()
         try store.createRun(sampleRun("a"))

@@ -18,6 +18,8 @@ final class MemoryRecorder: RunRecorder, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let failAfter, stored.count >= failAfter { throw Crash() }
+        // As RunStore: re-recording round r (a resume from an older checkpoint) replaces rounds ≥ r.
+        stored.removeAll { $0.round >= round.round }
         stored.append(round)
         if let checkpoint { checkpoints.append(checkpoint) }
     }
@@ -99,6 +101,20 @@ final class SimulatorTests: XCTestCase {
         let resumed = try Self.simulator(config).run(recorder: recorder)
         XCTAssertEqual(resumed, uninterrupted)
         XCTAssertEqual(try recorder.rounds(runID: "test").map(\.round), [1, 2, 3])
+    }
+
+    func testResumeFromAnOlderCheckpointReRunsTheRoundsAfterIt() throws {
+        // checkpoint_every = 2, crash after round 3 (checkpoint at 2): the resumed run restarts at
+        // round 3 and ends with the uninterrupted model, each round stored once.
+        let config = try Self.config(["run.checkpoint_every=2", "federation.rounds=4"])
+        let uninterrupted = try Self.simulator(config).run(recorder: MemoryRecorder())
+        let recorder = MemoryRecorder()
+        recorder.failAfter = 3
+        XCTAssertThrowsError(try Self.simulator(config).run(recorder: recorder))
+        XCTAssertEqual(try recorder.latestCheckpoint(runID: "test")?.round, 2)
+        recorder.failAfter = nil
+        XCTAssertEqual(try Self.simulator(config).run(recorder: recorder), uninterrupted)
+        XCTAssertEqual(try recorder.rounds(runID: "test").map(\.round), [1, 2, 3, 4])
     }
 
     func testGroupingUsersRestartFromTheirGroupMean() throws {

@@ -42,9 +42,15 @@ extension IBert {
             precondition(gamma.count == beta.count, "IBert: gamma and beta differ in length")
             precondition(outputScale > 0 && outputScale.isFinite, "IBert: output scale must be positive")
             let normScale = Double(m).squareRoot() / 0x1p30
-            dyadics = gamma.map { $0 == 0 ? nil : Dyadic(ratio: Swift.abs($0) * normScale / outputScale) }
+            // A multiplier below 2⁻³¹ maps every |y_n| < 2³¹ to 0 or ±1: treat it as 0 (a dead channel)
+            // rather than trap; one above 2³⁰ cannot be represented and is clamped there.
+            dyadics = gamma.map { g in
+                let ratio = Swift.abs(g) * normScale / outputScale
+                guard ratio.isFinite, ratio >= 0x1p-31 else { return nil }
+                return Dyadic(ratio: Swift.min(ratio, 0x1p30 * (1 - 0x1p-40)))
+            }
             signs = gamma.map { $0 < 0 ? -1 : 1 }
-            betas = beta.map { Int64(($0 / outputScale).rounded(.toNearestOrAwayFromZero)) }
+            betas = beta.map { Int64(Swift.max(-0x1p40, Swift.min(0x1p40, ($0 / outputScale).rounded(.toNearestOrAwayFromZero)))) }
             self.clamp = clamp
         }
 

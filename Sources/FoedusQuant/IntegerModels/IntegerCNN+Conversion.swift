@@ -94,14 +94,14 @@ extension IntegerCNN {
             let norm: Stage.Norm
             if model.isGroupNorm {
                 let preScale = max(ranges.preNorm[i - 1], 1e-8) / 32767
-                let pre = accScales.map { Requantizer(ratio: $0 / preScale, clamp: -32767...32767) }
+                let pre = accScales.map { IntegerCNN.requantizer(ratio: $0 / preScale, clamp: -32767...32767) }
                 let size = model.imageSize >> (i - 1)
                 let gamma = try model.tensor("gn\(i).weight").doubles, beta = try model.tensor("gn\(i).bias").doubles
                 let gn = IBert.GroupNorm(channels: outC, groups: 8, spatial: size * size, gamma: gamma, beta: beta, outputScale: outScale,
                                          clamp: 0...activationMax)
                 norm = .group(pre: pre, norm: gn, gamma: gamma, beta: beta, outputScale: outScale)
             } else {
-                norm = .folded(accScales.map { Requantizer(ratio: $0 / outScale, clamp: 0...activationMax) })
+                norm = .folded(accScales.map { IntegerCNN.requantizer(ratio: $0 / outScale, clamp: 0...activationMax) })
             }
             stages.append(Stage(inChannels: inC, outChannels: outC, weights: q, weightBits: bits, bias: bias,
                                 inputZeroPoint: i == 1 ? inputZero : 0, norm: norm))
@@ -114,7 +114,7 @@ extension IntegerCNN {
         let hiddenScale = max(ranges.hidden, 1e-8) / 255
         let hidden = Dense(inFeatures: fc1.shape[1], outFeatures: fc1.shape[0], weights: q1, weightBits: precision.weightBits,
                            bias: zip(b1.doubles, acc1).map { Int32(clamping: Int64(($0 / $1).rounded())) },
-                           requantizers: acc1.map { Requantizer(ratio: $0 / hiddenScale, clamp: 0...255) })
+                           requantizers: acc1.map { IntegerCNN.requantizer(ratio: $0 / hiddenScale, clamp: 0...255) })
         let fc2 = try model.tensor("fc2.weight"), b2 = try model.tensor("fc2.bias")
         let (q2, s2) = quantizeWeights(fc2, bits: 8)
         let acc2 = s2.map { $0 * hiddenScale }
@@ -122,9 +122,16 @@ extension IntegerCNN {
         let logitScale = acc2.max()!
         let output = Dense(inFeatures: fc2.shape[1], outFeatures: fc2.shape[0], weights: q2, weightBits: 8,
                            bias: zip(b2.doubles, acc2).map { Int32(clamping: Int64(($0 / $1).rounded())) },
-                           requantizers: acc2.map { Requantizer(ratio: $0 / logitScale, clamp: Int32.min...Int32.max) })
+                           requantizers: acc2.map { IntegerCNN.requantizer(ratio: $0 / logitScale, clamp: Int32.min...Int32.max) })
         return IntegerCNN(modelName: model.name, precision: precision, imageSize: model.imageSize, classes: fc2.shape[0],
                           stages: stages, hidden: hidden, output: output, logitScale: logitScale)
+    }
+
+    /// A requantizer for `ratio`; a ratio below 2⁻³¹ (a dead channel: every accumulator maps to 0)
+    /// becomes the zero multiplier instead of trapping, one above 2³⁰ is clamped.
+    static func requantizer(ratio: Double, clamp: ClosedRange<Int32>) -> Requantizer {
+        guard ratio.isFinite, ratio >= 0x1p-31 else { return Requantizer(dyadic: Dyadic(b: 0, c: 1), clamp: clamp) }
+        return Requantizer(ratio: min(ratio, 0x1p30 * (1 - 0x1p-40)), clamp: clamp)
     }
 
     /// Symmetric per-output-channel weight quantization: `q = round(w / s)`, `s = max|w_o| / qmax`.

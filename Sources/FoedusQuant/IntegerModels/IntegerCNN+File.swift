@@ -61,8 +61,15 @@ struct RawTensorFile {
                 throw bad("tensor \(name): malformed header entry")
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, end <= bytes.count - dataStart, shape.allSatisfy({ $0 >= 0 }),
-                  (end - begin) == shape.reduce(1, *) * size else {
+            var elements = 1, overflow = false
+            for d in shape {
+                let (p, o) = elements.multipliedReportingOverflow(by: max(d, 0))
+                elements = p
+                overflow = overflow || o
+            }
+            let (byteCount, o2) = elements.multipliedReportingOverflow(by: size)
+            guard begin >= 0, begin <= end, end <= bytes.count - dataStart, shape.allSatisfy({ $0 >= 0 }), !overflow, !o2,
+                  (end - begin) == byteCount else {
                 throw bad("tensor \(name): offsets \(begin)..<\(end) do not fit shape \(shape) of \(dtype) inside the \(bytes.count - dataStart) data bytes")
             }
             file.entries.append(Entry(name: name, dtype: dtype, shape: shape, bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)])))
@@ -153,14 +160,21 @@ extension IntegerCNN {
         }
         let activationMax = Int32((1 << precision.activationBits) - 1)
         func shape(_ p: String) throws -> [Int] {
-            guard let s = m[p + ".weight_shape"]?.split(separator: ",").compactMap({ Int($0) }), s.allSatisfy({ $0 > 0 }) else { throw bad("\(p).weight_shape missing") }
+            guard let s = m[p + ".weight_shape"]?.split(separator: ",").compactMap({ Int($0) }), s.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }),
+                  s.reduce(1, { $0 * $1 }) <= 1 << 28 else { throw bad("\(p).weight_shape missing or too large") }
             return s
         }
         func weights(_ p: String, count: Int) throws -> (values: [Int8], bits: Int) {
             let bits = Int(m[p + ".weight_bits"] ?? "") ?? 0
             guard bits == 4 || bits == 8 else { throw bad("\(p).weight_bits must be 4 or 8") }
-            let values = bits == 4 ? Int4Packing.unpack(try file.integers(p + ".weight", as: UInt8.self, path: path), count: count)
-                                   : try file.integers(p + ".weight", as: Int8.self, path: path)
+            let values: [Int8]
+            if bits == 4 {
+                let packed = try file.integers(p + ".weight", as: UInt8.self, path: path)
+                guard packed.count == Int4Packing.byteCount(count) else { throw bad("\(p).weight has \(packed.count) packed bytes, expected \(Int4Packing.byteCount(count))") }
+                values = Int4Packing.unpack(packed, count: count)
+            } else {
+                values = try file.integers(p + ".weight", as: Int8.self, path: path)
+            }
             guard values.count == count else { throw bad("\(p).weight has \(values.count) values, expected \(count)") }
             if bits == 4, values.contains(where: { $0 < -7 || $0 > 7 }) { throw bad("\(p).weight has values outside int4 −7…7") }
             return (values, bits)
@@ -184,7 +198,7 @@ extension IntegerCNN {
         for i in 1...2 {
             let p = "stage\(i)"
             let s = try shape(p)
-            guard s.count == 4, s[1] == expectedIn, s[2] == 3, s[3] == 3 else { throw bad("\(p) weight shape \(s)") }
+            guard s.count == 4, s[1] == expectedIn, s[2] == 3, s[3] == 3, name == "cnn-bn" || s[0] % 8 == 0 else { throw bad("\(p) weight shape \(s)") }
             let (w, bits) = try weights(p, count: s.reduce(1, *))
             let zero = Int32(m[p + ".input_zero_point"] ?? "") ?? -1
             guard (i == 1 ? 0...255 : 0...0).contains(zero) else { throw bad("\(p).input_zero_point \(zero)") }

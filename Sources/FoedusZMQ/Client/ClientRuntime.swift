@@ -1,6 +1,7 @@
 import CZeroMQ
 import Dispatch
 import Foedus
+import FoedusKernels
 import Foundation
 
 /// Runs one or many virtual clients (a `foedus client` is a runtime with one, a `foedus pool`
@@ -221,6 +222,9 @@ public final class ClientRuntime: @unchecked Sendable {
             queue.async {
                 slots.wait()
                 defer { slots.signal() }
+                // As in the simulator's workers: kernels single-threaded, so results do not depend
+                // on the machine's core count (and workers do not oversubscribe it).
+                DNNLKernels.setIntraOpThreads(1)
                 let reply: Message
                 do {
                     guard case .fit(let fit) = try Message.decode(frames, limits: limits).1 else { return }

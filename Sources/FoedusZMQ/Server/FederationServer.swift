@@ -178,7 +178,11 @@ public final class FederationServer: @unchecked Sendable {
             let waited = Date().timeIntervalSince(started)
             // Close when every dispatched task has answered (users not connected are not waited
             // for) with a quorum, or at the deadline once a quorum has answered.
-            if localMerged && round!.queued.isEmpty && round!.answered >= quorum && (round!.outstanding.isEmpty || waited > options.roundDeadline) {
+            let pastDeadline = waited > options.roundDeadline
+            if localMerged && round!.answered >= quorum && ((round!.queued.isEmpty && round!.outstanding.isEmpty) || pastDeadline) {
+                // At the deadline, tasks never sent (flow control) are left out like stragglers.
+                for q in round!.queued { round!.missing.insert(q.task); statistics.stragglers += 1 }
+                round!.queued = []
                 let late = round!.outstanding.keys.sorted()
                 if !late.isEmpty {
                     log("round \(plan.round): deadline passed, \(late.count) straggler(s) left out (users \(late.map { plan.tasks[$0].task.clientID }))")
@@ -336,6 +340,12 @@ public final class FederationServer: @unchecked Sendable {
             dropPeer(identity, reason: "said bye")
         case .error(let code, let text):
             log("client \(peers[identity]?.name ?? "?") reported error \(code): \(text)")
+            // A client that cannot train this round's task: leave it out now rather than at the deadline.
+            if let peer = peers[identity], var r = round, Int(head.round) == r.plan.round, let i = r.userTasks[peer.user], r.outstanding[i] == identity {
+                r.outstanding[i] = nil
+                r.missing.insert(i)
+                round = r
+            }
         default:
             malformed(identity, "unexpected \(message.kind) message from a client")
         }
@@ -370,6 +380,15 @@ public final class FederationServer: @unchecked Sendable {
             return
         }
         var user = Int(hello.user)
+        if let existing = peers[identity] {
+            // A second hello on a registered connection (a retry): same user unless it asks for another.
+            if user < 0 || user == existing.user {
+                user = existing.user
+            } else if userPeers[existing.user] == identity {
+                userPeers[existing.user] = nil
+                moveOutstanding(from: identity, to: [])
+            }
+        }
         if user < 0 {
             guard let free = (0..<config.users).first(where: { userPeers[$0] == nil }) else {
                 statistics.rejected += 1
@@ -455,6 +474,16 @@ public final class FederationServer: @unchecked Sendable {
             }
         } catch {
             malformed(identity, "\(error)")
+            return
+        }
+        // Values from the network: a weight or a time that is not a sane number is malformed, and a
+        // quantized delta can still dequantize to infinity (huge scales).
+        guard update.examples <= 1 << 53, update.seconds.isFinite, update.seconds >= 0 else {
+            malformed(identity, "update with examples \(update.examples) and seconds \(update.seconds)")
+            return
+        }
+        if let bad = zip(parameters.names, parameters.tensors).first(where: { !$0.1.doubles.allSatisfy(\.isFinite) })?.0 {
+            malformed(identity, "\(ProtocolError.nonFinite(tensor: bad))")
             return
         }
         statistics.updates += 1

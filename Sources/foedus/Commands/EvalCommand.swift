@@ -19,6 +19,11 @@ struct Eval: ParsableCommand {
     @Option(help: "oneDNN threads.") var threads = 2
     @Flag(help: "Print one JSON summary on stdout.") var json = false
 
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be positive") }
+        if threads < 1 { throw ValidationError("--threads must be positive") }
+    }
+
     func run() throws {
         DNNLKernels.setIntraOpThreads(threads)
         let test = try DatasetCatalog.load(dataset, split: .test, dataDirectory: dataDir)
