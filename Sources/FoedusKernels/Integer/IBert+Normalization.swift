@@ -148,10 +148,8 @@ extension IBert.GroupNorm {
                 let beta = affine.betas[c], sign = affine.signs[c]
                 let target = out + r * run + k * spatial, source = yn + k * spatial
                 if let d = affine.dyadics[c] {
-                    let b = d.b, shift = Int64(d.c), half = Int64(1) << (shift - 1)
                     for i in 0..<spatial {
-                        let v = Int64(Int32(clamping: source[i]))
-                        let y = sign * ((v * b + half) >> shift) + beta
+                        let y = sign * d.apply(Int32(clamping: source[i])) + beta
                         target[i] = UInt8(truncatingIfNeeded: Swift.min(Swift.max(y, lo), hi))
                     }
                 } else {

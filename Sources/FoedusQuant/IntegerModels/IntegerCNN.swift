@@ -71,13 +71,8 @@ public struct IntegerCNN: Sendable {
                     for n in 0..<batch {
                         for o in 0..<outChannels {
                             let plane = pa.baseAddress! + (n * outChannels + o) * spatial
-                            let d = pre[o].dyadic, lo = Int64(pre[o].clamp.lowerBound), hi = Int64(pre[o].clamp.upperBound)
-                            let zero = Int64(pre[o].zeroPoint)
-                            let b = d.b, shift = Int64(d.c), half = Int64(1) << (shift - 1)
-                            for i in 0..<spatial {
-                                let v = ((Int64(plane[i]) * b + half) >> shift) + zero
-                                plane[i] = Int32(Swift.min(Swift.max(v, lo), hi))
-                            }
+                            let requantizer = pre[o]
+                            for i in 0..<spatial { plane[i] = requantizer.requantize(plane[i]) }
                         }
                     }
                     activation.withUnsafeMutableBufferPointer { po in
@@ -100,6 +95,8 @@ public struct IntegerCNN: Sendable {
         /// common logit scale (no clamp).
         public let requantizers: [Requantizer]
         let packed: PackedInt8Matrix
+        /// The vectorised form of `requantizers` (hidden layers: one shared clamp).
+        let channel: ChannelRequantizer
 
         init(inFeatures: Int, outFeatures: Int, weights: [Int8], weightBits: Int, bias: [Int32], requantizers: [Requantizer]) {
             self.inFeatures = inFeatures
@@ -109,6 +106,7 @@ public struct IntegerCNN: Sendable {
             self.bias = bias
             self.requantizers = requantizers
             packed = PackedInt8Matrix(weights, k: inFeatures, n: outFeatures, transposed: true)
+            channel = ChannelRequantizer(dyadics: requantizers.map(\.dyadic), zeroPoint: 0, clamp: requantizers[0].clamp)
         }
 
         func accumulate(_ x: [UInt8], batch: Int) -> [Int32] {
@@ -126,9 +124,7 @@ public struct IntegerCNN: Sendable {
 
         /// Requantized activations (uint8, ReLU as the clamp at 0) for a hidden layer.
         func forward(_ x: [UInt8], batch: Int) -> [UInt8] {
-            let acc = accumulate(x, batch: batch)
-            let channel = ChannelRequantizer(dyadics: requantizers.map(\.dyadic), zeroPoint: 0, clamp: requantizers[0].clamp)
-            return channel.requantizeToUInt8(acc, rows: batch)
+            channel.requantizeToUInt8(accumulate(x, batch: batch), rows: batch)
         }
 
         /// Logits at one common scale (int32) for the output layer.

@@ -120,13 +120,8 @@ public final class ClientRuntime: @unchecked Sendable {
     }
 
     func hello(_ s: Session) {
-        let examples: UInt64
-        switch s.data {
-        case .partition: examples = 0
-        case .files: examples = 0
-        }
         let name = sessions.count > 1 ? "\(options.name)/\(s.index)" : options.name
-        send(s, .hello(Hello(name: name, user: s.user, software: "foedus \(FoedusVersion.string)", capabilities: .all, examples: examples)))
+        send(s, .hello(Hello(name: name, user: s.user, software: "foedus \(FoedusVersion.string)", capabilities: .all, examples: 0)))
         s.helloSentAt = Date()
     }
 

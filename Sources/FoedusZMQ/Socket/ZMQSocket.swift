@@ -71,21 +71,11 @@ public final class ZMQSocket: @unchecked Sendable {
         return ZMQ.text(buffer)
     }
 
-    /// Sends a multipart message. Returns false if it would block with `dontWait`.
+    /// Sends a multipart message. Returns false if it would block with `dontWait`, or when the
+    /// peer is unreachable.
     @discardableResult
     public func send(_ frames: [[UInt8]], dontWait: Bool = false) throws -> Bool {
-        for (i, frame) in frames.enumerated() {
-            var flags: Int32 = i + 1 < frames.count ? ZMQ_SNDMORE : 0
-            if dontWait { flags |= ZMQ_DONTWAIT }
-            let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
-            if rc < 0 {
-                let e = zmq_errno()
-                if e == EAGAIN && dontWait && i == 0 { return false }
-                if e == EHOSTUNREACH { return false }
-                throw ZMQ.lastError("zmq_send")
-            }
-        }
-        return true
+        try send(frames, more: false, dontWait: dontWait)
     }
 
     /// Sends a multipart message whose last frame is `shared`, without copying it: libzmq keeps a
@@ -93,7 +83,7 @@ public final class ZMQSocket: @unchecked Sendable {
     /// one buffer. Returns false when the peer is unreachable.
     @discardableResult
     public func send(_ frames: [[UInt8]], shared: SharedFrame) throws -> Bool {
-        guard try send(frames, more: true) else { return false }
+        guard try send(frames, more: true, dontWait: false) else { return false }
         let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
         defer { message.deallocate() }
         let hint = Unmanaged.passRetained(shared).toOpaque()
@@ -111,13 +101,17 @@ public final class ZMQSocket: @unchecked Sendable {
         return true
     }
 
-    /// Sends frames, the last one with SNDMORE when `more` is set.
-    private func send(_ frames: [[UInt8]], more: Bool) throws -> Bool {
+    /// Sends frames, the last one with SNDMORE when `more` is set (more parts follow).
+    private func send(_ frames: [[UInt8]], more: Bool, dontWait: Bool) throws -> Bool {
         for (i, frame) in frames.enumerated() {
-            let flags: Int32 = (i + 1 < frames.count || more) ? ZMQ_SNDMORE : 0
+            var flags: Int32 = (i + 1 < frames.count || more) ? ZMQ_SNDMORE : 0
+            if dontWait { flags |= ZMQ_DONTWAIT }
             let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
             if rc < 0 {
-                if zmq_errno() == EHOSTUNREACH { return false }
+                let e = zmq_errno()
+                // Once the first part is queued the rest of a multipart message cannot block.
+                if e == EAGAIN && dontWait && i == 0 { return false }
+                if e == EHOSTUNREACH { return false }
                 throw ZMQ.lastError("zmq_send")
             }
         }
