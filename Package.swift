@@ -60,7 +60,7 @@ let package = Package(
         // Layer 3: quantization.
         .target(
             name: "FoedusQuant",
-            dependencies: ["FoedusTensor", "FoedusKernels"],
+            dependencies: ["FoedusTensor", "FoedusKernels", "FoedusNN"],
             swiftSettings: optimized
         ),
         // Layer 4: the federated core (strategies, round driver, SSFL, in-process simulator).

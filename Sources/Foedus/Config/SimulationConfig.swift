@@ -1,3 +1,5 @@
+import FoedusKernels
+import FoedusQuant
 import Foundation
 import Yams
 
@@ -69,6 +71,9 @@ public struct SimulationConfig: Sendable, Equatable {
     public var schedule: String
     public var warmupRounds: Int
     public var threshold: Double
+    /// How users train locally (`training.precision`, `gradient_quantizer`, `gradient_bits`,
+    /// `weight_gradient_bits`); server replicas train in float.
+    public var userTraining: QuantizedTraining
     public var weakAugmentation: Bool
     public var horizontalFlip: Bool
     public var strongAugmentation: Bool
@@ -134,7 +139,7 @@ public struct SimulationConfig: Sendable, Equatable {
         groups = try fed.int("groups", default: 2, range: 1...clientsPerRound)
         aggregation = Aggregation(rawValue: try fed.string("aggregation", default: "uniform", allowed: ["uniform", "examples"]))!
         proximalMu = try fed.double("mu", default: method == .fedprox ? 0.01 : 0, range: 0...1e6)
-        wire = try fed.string("wire", default: "fp32", allowed: ["fp32", "int8", "int4"])
+        let wireValue = try fed.raw("wire") == nil ? nil : fed.string("wire", allowed: ["fp32", "int8", "int4"])
         labeledRounds = try fed.int("labeled_rounds", default: 0, range: 0...rounds)
         downlink = try fed.string("downlink", default: "fp32", allowed: ["fp32", "int8", "int4"])
         try fed.rejectUnknown()
@@ -149,6 +154,13 @@ public struct SimulationConfig: Sendable, Equatable {
         schedule = try t.string("schedule", default: "cosine", allowed: ["constant", "cosine"])
         warmupRounds = try t.int("warmup_rounds", default: 0, range: 0...rounds)
         threshold = try t.double("threshold", default: 0.95, range: 0...1)
+        let precision = QuantizedTraining.Precision(rawValue: try t.string("precision", default: "fp32", allowed: QuantizedTraining.Precision.allCases.map(\.rawValue)))!
+        let gradientQuantizer = GradientQuantizerKind(rawValue: try t.string("gradient_quantizer", default: "ptq", allowed: GradientQuantizerKind.allCases.map(\.rawValue)))!
+        userTraining = QuantizedTraining(precision: precision, gradientQuantizer: gradientQuantizer,
+                                         gradientBits: try t.int("gradient_bits", default: 8, range: 2...8),
+                                         weightGradientBits: try t.int("weight_gradient_bits", default: 8, range: 2...8))
+        // Clients that train quantized ship integer weights unless told otherwise.
+        wire = wireValue ?? (precision == .fp32 ? "fp32" : "int8")
         var aug = try t.child("augmentation")
         weakAugmentation = try aug.bool("weak", default: true)
         horizontalFlip = try aug.bool("flip", default: false)
@@ -187,6 +199,8 @@ public struct SimulationConfig: Sendable, Equatable {
                            "labeled_rounds": labeledRounds, "downlink": downlink],
             "training": ["batch_size": batchSize, "lr": learningRate, "user_lr": userLearningRate, "momentum": momentum, "nesterov": nesterov, "weight_decay": weightDecay,
                          "schedule": schedule, "warmup_rounds": warmupRounds, "threshold": threshold,
+                         "precision": userTraining.precision.rawValue, "gradient_quantizer": userTraining.gradientQuantizer.rawValue,
+                         "gradient_bits": userTraining.gradientBits, "weight_gradient_bits": userTraining.weightGradientBits,
                          "augmentation": ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]],
             "evaluation": ["every": evaluateEvery, "test_limit": testLimit ?? 0, "gradient_diversity_every": gradientDiversityEvery],
             "run": ["workers": workers, "checkpoint_every": checkpointEvery],

@@ -1,6 +1,7 @@
 import Foundation
 import FoedusKernels
 import FoedusNN
+import FoedusQuant
 import FoedusTensor
 
 /// One unit of local work in a round: T optimizer steps of one participant from a start model.
@@ -92,9 +93,9 @@ public struct LocalTrainer: Sendable {
     /// The loss of one local step at parameters `p` (differentiable), the buffers the forward pass
     /// updated, the number of confident pseudo-labels and how many of them are right.
     func stepLoss(_ p: ParameterSet, buffers: ParameterSet, indices: [Int], labels: Tensor, key: RandomKey, supervised: Bool,
-                  anchor: ParameterSet) -> (loss: Tensor, buffers: ParameterSet, masked: Double, correct: Double) {
+                  anchor: ParameterSet, arithmetic: (any LayerArithmetic)? = nil) -> (loss: Tensor, buffers: ParameterSet, masked: Double, correct: Double) {
         let trainView: View = config.weakAugmentation ? .weak : .plain
-        var ctx = LayerContext(parameters: p, buffers: buffers, mode: .train, key: key.derived("dropout"))
+        var ctx = LayerContext(parameters: p, buffers: buffers, mode: .train, key: key.derived("dropout"), arithmetic: arithmetic)
         var l: Tensor
         var masked = 0.0, correct = 0.0
         if supervised {
@@ -111,7 +112,7 @@ public struct LocalTrainer: Sendable {
                 pseudoLogits = logits.slice(axis: 0, 0 ..< indices.count).detached
                 studentLogits = logits.slice(axis: 0, indices.count ..< 2 * indices.count)
             default:
-                var evalCtx = LayerContext(parameters: p, buffers: buffers, mode: .eval)
+                var evalCtx = LayerContext(parameters: p, buffers: buffers, mode: .eval, arithmetic: arithmetic)
                 pseudoLogits = layer.forward(weak, context: &evalCtx).detached
                 studentLogits = layer.forward(weak, context: &ctx)
             }
@@ -140,6 +141,8 @@ public struct LocalTrainer: Sendable {
         let baseRate: Double = { if case .server = task.role { return config.learningRate } else { return config.userLearningRate } }()
         var optimizer = SGD(learningRate: baseRate, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay)
         let anchor = task.start.parameters
+        // Users train with the configured precision (QAT/FQT); server replicas in float.
+        let arithmetic: (any LayerArithmetic)? = { if case .user = task.role { return config.userTraining.arithmetic() } else { return nil } }()
         var lossSum = 0.0, masked = 0.0, correct = 0.0, seen = 0
         for (t, indices) in batches(task.indices, steps: config.localSteps, key: task.key).enumerated() {
             optimizer.learningRate = schedule.rate(at: task.firstStep + t, base: baseRate)
@@ -148,7 +151,8 @@ public struct LocalTrainer: Sendable {
             var buffers = model.state.buffers
             var stepMasked = 0.0, stepCorrect = 0.0
             let (loss, grads) = valueAndGradient(of: { (p: ParameterSet) -> Tensor in
-                let r = stepLoss(p, buffers: model.state.buffers, indices: indices, labels: labels, key: stepKey, supervised: supervised, anchor: anchor)
+                let r = stepLoss(p, buffers: model.state.buffers, indices: indices, labels: labels, key: stepKey, supervised: supervised, anchor: anchor,
+                                 arithmetic: arithmetic)
                 buffers = r.buffers
                 stepMasked = r.masked
                 stepCorrect = r.correct

@@ -33,7 +33,12 @@ public struct Conv2d: Layer {
     }
 
     public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor {
-        Tensor.conv2d(x, weight: c.parameter("weight"), bias: hasBias ? c.parameter("bias") : nil,
+        if let arithmetic = c.arithmetic {
+            return arithmetic.conv2d(x, weight: c.parameter("weight"), bias: hasBias ? c.parameter("bias") : nil,
+                                     geometry: ConvolutionGeometry(stride: stride, padding: padding, dilation: dilation, groups: groups),
+                                     mode: c.mode, key: c.layerKey)
+        }
+        return Tensor.conv2d(x, weight: c.parameter("weight"), bias: hasBias ? c.parameter("bias") : nil,
                       stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }

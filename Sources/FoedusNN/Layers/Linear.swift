@@ -17,6 +17,9 @@ public struct Linear: Layer {
     }
 
     public func forward(_ x: Tensor, context c: inout LayerContext) -> Tensor {
-        Tensor.linear(x, weight: c.parameter("weight"), bias: hasBias ? c.parameter("bias") : nil)
+        if let arithmetic = c.arithmetic {
+            return arithmetic.linear(x, weight: c.parameter("weight"), bias: hasBias ? c.parameter("bias") : nil, mode: c.mode, key: c.layerKey)
+        }
+        return Tensor.linear(x, weight: c.parameter("weight"), bias: hasBias ? c.parameter("bias") : nil)
     }
 }

@@ -9,13 +9,18 @@ public struct LayerContext {
     public let mode: Mode
     /// Root key of stochastic layers (dropout): layer `path` draws from `key.derived(path)`.
     public let key: RandomKey?
+    /// How convolutions and linear layers compute (quantization-aware or fully quantized
+    /// training); nil for plain float arithmetic.
+    public var arithmetic: (any LayerArithmetic)?
     var prefix = ""
 
-    public init(parameters: ParameterSet, buffers: ParameterSet = ParameterSet(), mode: Mode, key: RandomKey? = nil) {
+    public init(parameters: ParameterSet, buffers: ParameterSet = ParameterSet(), mode: Mode, key: RandomKey? = nil,
+                arithmetic: (any LayerArithmetic)? = nil) {
         self.parameters = parameters
         self.buffers = buffers
         self.mode = mode
         self.key = key
+        self.arithmetic = arithmetic
     }
 
     func qualified(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }

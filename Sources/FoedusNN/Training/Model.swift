@@ -4,10 +4,14 @@ import FoedusTensor
 public struct Model: Sendable {
     public let layer: any Layer
     public var state: ModelState
+    /// How convolutions and linear layers compute (nil: float). Set to a quantized arithmetic
+    /// (FoedusQuant's QAT/FQT) to train and evaluate the model that way.
+    public var arithmetic: (any LayerArithmetic)?
 
-    public init(_ layer: any Layer, state: ModelState) {
+    public init(_ layer: any Layer, state: ModelState, arithmetic: (any LayerArithmetic)? = nil) {
         self.layer = layer
         self.state = state
+        self.arithmetic = arithmetic
     }
 
     /// A freshly initialised model, deterministic in `key`.
@@ -17,14 +21,14 @@ public struct Model: Sendable {
 
     /// Logits in evaluation mode (running statistics, no dropout); buffers are not changed.
     public func predict(_ x: Tensor) -> Tensor {
-        var c = LayerContext(parameters: state.parameters, buffers: state.buffers, mode: .eval)
+        var c = LayerContext(parameters: state.parameters, buffers: state.buffers, mode: .eval, arithmetic: arithmetic)
         return layer.forward(x, context: &c).detached
     }
 
     /// The training loss at `parameters` (differentiable), and the buffers the forward pass
     /// updated (batch-norm running statistics).
     public func loss(parameters: ParameterSet, x: Tensor, labels: Tensor, key: RandomKey?, labelSmoothing: Double = 0) -> (loss: Tensor, buffers: ParameterSet) {
-        var c = LayerContext(parameters: parameters, buffers: state.buffers, mode: .train, key: key)
+        var c = LayerContext(parameters: parameters, buffers: state.buffers, mode: .train, key: key, arithmetic: arithmetic)
         let logits = layer.forward(x, context: &c)
         return (Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: labelSmoothing), c.buffers)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoedusData
 import FoedusKernels
 import FoedusNN
+import FoedusQuant
 import FoedusTensor
 import Foundation
 
@@ -56,6 +57,10 @@ struct Train: ParsableCommand {
     @Option(help: "Label smoothing ε.") var labelSmoothing = 0.0
     @Option(help: "Seed of every random stream (initialisation, shuffling, dropout).") var seed: UInt64 = 1
     @Option(help: "Train on the first N examples only (quick runs).") var limit: Int?
+    @Option(help: "Training arithmetic: fp32, qat (fake-quantized 8-bit forward, float backward) or fqt (integer forward and backward GEMMs, quantized gradients).") var precision = "fp32"
+    @Option(help: "FQT input-gradient quantizer: ptq (per tensor), psq (per sample) or bhq (block Householder).") var gradientQuantizer = "ptq"
+    @Option(help: "FQT input-gradient bits (2…8).") var gradientBits = 8
+    @Option(help: "FQT weight-gradient bits (2…8).") var weightGradientBits = 8
     @Option(help: "oneDNN threads.") var threads = 2
     @Option(help: "Where to save the trained weights (safetensors).") var out: String?
     @Flag(help: "Print one JSON summary on stdout.") var json = false
@@ -64,6 +69,15 @@ struct Train: ParsableCommand {
     func validate() throws {
         guard epochs > 0, batchSize > 0, threads > 0 else { throw ValidationError("--epochs, --batch-size and --threads must be positive") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        _ = try quantizedTraining()
+    }
+
+    func quantizedTraining() throws -> QuantizedTraining {
+        guard let p = QuantizedTraining.Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32, qat or fqt, got '\(precision)'") }
+        guard let q = GradientQuantizerKind(rawValue: gradientQuantizer) else { throw ValidationError("--gradient-quantizer must be ptq, psq or bhq, got '\(gradientQuantizer)'") }
+        let config = QuantizedTraining(precision: p, gradientQuantizer: q, gradientBits: gradientBits, weightGradientBits: weightGradientBits)
+        if let problem = config.problem { throw ValidationError("--\(problem.field.replacingOccurrences(of: "_", with: "-")) \(problem.reason)") }
+        return config
     }
 
     func run() throws {
@@ -76,12 +90,14 @@ struct Train: ParsableCommand {
         let layer = try ModelCatalog.make(model, classes: train.classes, inputChannels: train.channels, imageSize: train.height, width: width)
         let root = RandomKey(seed: seed)
         var net = Model(layer, key: root.derived("init"))
+        let training = try quantizedTraining()
+        net.arithmetic = training.arithmetic()
         let loader = DataLoader(dataset: train, batchSize: batchSize, shuffle: true, key: root.derived("shuffle"), normalization: normalization)
         let steps = epochs * loader.sampler.batchesPerEpoch
         var optimizer = try optimization.makeOptimizer()
         let schedule = try optimization.makeSchedule(totalSteps: steps)
         if !quiet {
-            Log.stderr("foedus train: \(model) (\(net.state.parameters.scalarCount) parameters) on \(dataset) (\(train.count) train / \(test.count) test), \(epochs) epochs × \(loader.sampler.batchesPerEpoch) steps, seed \(seed)")
+            Log.stderr("foedus train: \(model) (\(net.state.parameters.scalarCount) parameters) on \(dataset) (\(train.count) train / \(test.count) test), \(epochs) epochs × \(loader.sampler.batchesPerEpoch) steps, seed \(seed), \(training)")
         }
 
         var step = 0
@@ -121,7 +137,8 @@ struct Train: ParsableCommand {
                 "command": "train", "model": model, "dataset": dataset, "seed": seed, "epochs": epochs, "batch_size": batchSize,
                 "steps": step, "final_loss": lastLoss, "final_train_loss": final["train_loss"]!, "test_accuracy": final["test_accuracy"]!,
                 "train_seconds": trainSeconds, "wall_seconds": Date().timeIntervalSince(started), "per_epoch": epochSummaries,
-                "parameters": net.state.parameters.scalarCount,
+                "parameters": net.state.parameters.scalarCount, "precision": training.description,
+                "seconds_per_step": trainSeconds / Double(max(step, 1)),
             ]
             if let out { summary["weights"] = out }
             try printJSON(summary)

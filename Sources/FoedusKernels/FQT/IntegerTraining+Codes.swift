@@ -1,0 +1,115 @@
+/// The forward quantizers of fully quantized training and the im2col of their codes.
+extension IntegerTraining {
+    /// An activation tensor's affine map: `x̃ = (q − zeroPoint)·step`, `q ∈ [0, 2^bits − 1]`.
+    public struct ActivationScale: Sendable, Equatable {
+        public var step: Float
+        public var zeroPoint: Int32
+        public var bits: Int
+
+        /// The per-tensor scale of `x`: the range `[min(x, 0), max(x, 0)]` over `2^bits − 1`
+        /// steps with real 0 on an integer code, so zero padding and exact zeros (after ReLU)
+        /// stay exact — the reference's unaligned quantizer turns them into small non-zeros.
+        /// An all-zero tensor gets step 1.
+        public init(_ x: UnsafeBufferPointer<Float>, bits: Int) {
+            precondition((2...8).contains(bits), "IntegerTraining.ActivationScale: \(bits) bits (2…8)")
+            var lo: Float = 0, hi: Float = 0
+            for v in x {
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+            }
+            precondition(lo.isFinite && hi.isFinite, "IntegerTraining.ActivationScale: non-finite activation")
+            let levels = Float((1 << bits) - 1)
+            let range = hi - lo
+            self.bits = bits
+            if range > 0 {
+                step = range / levels
+                zeroPoint = Int32(Swift.min(Swift.max((-lo / step).rounded(), 0), levels))
+            } else {
+                step = 1
+                zeroPoint = 0
+            }
+        }
+
+        public init(step: Float, zeroPoint: Int32, bits: Int) {
+            self.step = step
+            self.zeroPoint = zeroPoint
+            self.bits = bits
+        }
+
+        /// Nearest codes `q = clamp(round(x/step) + z, 0, 2^bits − 1)` (ties away from zero).
+        public func quantize(_ x: UnsafeBufferPointer<Float>, into q: UnsafeMutablePointer<UInt8>) {
+            let top = Float((1 << bits) - 1), z = Float(zeroPoint), inv = 1 / step
+            for i in 0..<x.count {
+                q[i] = UInt8(Swift.min(Swift.max((x[i] * inv).rounded() + z, 0), top))
+            }
+        }
+
+        /// `x̃ = (q − z)·step`.
+        public func dequantize(_ q: UnsafeBufferPointer<UInt8>, into x: UnsafeMutablePointer<Float>) {
+            for i in 0..<q.count { x[i] = Float(Int32(q[i]) - zeroPoint) * step }
+        }
+    }
+
+    /// Symmetric per-output-channel weight codes: `w̃[o][k] = q[o][k]·step[o]`,
+    /// `q ∈ [−(2^(bits−1) − 1), 2^(bits−1) − 1]`, `step[o] = max_k |w[o][k]| / (2^(bits−1) − 1)`
+    /// (1 for an all-zero channel), nearest rounding (ties away from zero).
+    public static func quantizeWeights(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int,
+                                       codes: UnsafeMutablePointer<Int8>, steps: UnsafeMutablePointer<Float>) {
+        precondition((2...8).contains(bits) && o > 0 && w.count % o == 0, "IntegerTraining.quantizeWeights: \(w.count) weights, \(o) channels, \(bits) bits")
+        let k = w.count / o
+        let top = Float((1 << (bits - 1)) - 1)
+        for oc in 0..<o {
+            var m: Float = 0
+            for i in 0..<k { m = Swift.max(m, abs(w[oc * k + i])) }
+            precondition(m.isFinite, "IntegerTraining.quantizeWeights: non-finite weight in channel \(oc)")
+            let step = m > 0 ? m / top : 1
+            steps[oc] = step
+            for i in 0..<k {
+                codes[oc * k + i] = Int8(Swift.min(Swift.max((w[oc * k + i] / step).rounded(), -top), top))
+            }
+        }
+    }
+
+    /// im2col of activation codes into `[C·kh·kw, N·L]` int8 columns holding `q − 128`
+    /// (row `c·kh·kw + i·kw + j`, column `n·L + oy·ow + ox`); padding reads the zero point.
+    /// - Parameter codes: NCHW codes of `n` images of `g.channels × g.height × g.width`.
+    public static func columns(_ codes: UnsafePointer<UInt8>, samples n: Int, geometry g: WindowGeometry, zeroPoint: Int32,
+                               into cols: UnsafeMutablePointer<Int8>) {
+        let oh = g.outHeight, ow = g.outWidth, l = oh * ow, nl = n * l
+        let image = g.channels * g.height * g.width
+        let pad = Int8(bitPattern: UInt8(truncatingIfNeeded: zeroPoint) ^ 0x80)
+        for s in 0..<n {
+            var row = 0
+            for c in 0..<g.channels {
+                let xc = codes + s * image + c * g.height * g.width
+                for i in 0..<g.kernelH {
+                    for j in 0..<g.kernelW {
+                        let dst = cols + row * nl + s * l
+                        for oy in 0..<oh {
+                            let iy = oy * g.strideH - g.padH + i * g.dilationH
+                            let drow = dst + oy * ow
+                            if iy < 0 || iy >= g.height {
+                                drow.update(repeating: pad, count: ow)
+                                continue
+                            }
+                            let src = xc + iy * g.width
+                            for ox in 0..<ow {
+                                let ix = ox * g.strideW - g.padW + j * g.dilationW
+                                drow[ox] = (ix >= 0 && ix < g.width) ? Int8(bitPattern: src[ix] ^ 0x80) : pad
+                            }
+                        }
+                        row += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// The columns of a linear layer: `[N, K]` codes transposed to `[K, N]`, holding `q − 128`.
+    public static func transposedColumns(_ codes: UnsafePointer<UInt8>, samples n: Int, features k: Int, into cols: UnsafeMutablePointer<Int8>) {
+        for s in 0..<n {
+            let src = codes + s * k
+            for f in 0..<k { cols[f * n + s] = Int8(bitPattern: src[f] ^ 0x80) }
+        }
+    }
+}

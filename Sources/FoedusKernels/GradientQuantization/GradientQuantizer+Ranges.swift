@@ -1,0 +1,85 @@
+extension GradientQuantizer {
+    /// Minimum and maximum of `count ≥ 1` values in one pass.
+    ///
+    /// - Precondition: every value is finite (checked in the same pass: `x − x` is 0 for
+    ///   finite `x` and NaN for NaN or ±∞).
+    static func rangeOf(_ x: UnsafePointer<Float>, _ count: Int, _ function: String) -> (min: Float, max: Float) {
+        precondition(count > 0, "GradientQuantizer.\(function): range of an empty group")
+        typealias Lane = SIMD16<Float>
+        var i = 0
+        var lo = Float.infinity, hi = -Float.infinity, poison: Float = 0
+        if count >= Lane.scalarCount {
+            let raw = UnsafeRawPointer(x)
+            var vlo = Lane(repeating: .infinity), vhi = Lane(repeating: -.infinity), vpoison = Lane()
+            while i + Lane.scalarCount <= count {
+                let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: Lane.self)
+                vlo = vlo.replacing(with: v, where: v .< vlo)
+                vhi = vhi.replacing(with: v, where: v .> vhi)
+                vpoison += v - v
+                i += Lane.scalarCount
+            }
+            lo = vlo.min()
+            hi = vhi.max()
+            poison = vpoison.sum()
+        }
+        while i < count {
+            let v = x[i]
+            lo = v < lo ? v : lo
+            hi = v > hi ? v : hi
+            poison += v - v
+            i += 1
+        }
+        precondition(poison == 0, "GradientQuantizer.\(function): input contains NaN or infinity")
+        return (lo, hi)
+    }
+
+    /// Per-column minimum and maximum of a row-major `rows × cols` matrix (one pass, row by row).
+    ///
+    /// Columns of an empty matrix (`rows == 0`) get range `[0, 0]`.
+    static func columnRanges(_ x: UnsafeBufferPointer<Float>, rows: Int, cols: Int) -> [(min: Float, max: Float)] {
+        guard rows > 0, cols > 0, let base = x.baseAddress else {
+            return [(min: Float, max: Float)](repeating: (0, 0), count: cols)
+        }
+        var lo = [Float](unsafeUninitializedCapacity: cols) { b, n in
+            b.baseAddress!.initialize(from: base, count: cols)
+            n = cols
+        }
+        var hi = lo
+        var poison: Float = 0
+        lo.withUnsafeMutableBufferPointer { loBuffer in
+            hi.withUnsafeMutableBufferPointer { hiBuffer in
+                let l = loBuffer.baseAddress!, h = hiBuffer.baseAddress!
+                for r in 0..<rows {
+                    let row = base + r * cols
+                    for j in 0..<cols {
+                        let v = row[j]
+                        l[j] = v < l[j] ? v : l[j]
+                        h[j] = v > h[j] ? v : h[j]
+                    }
+                    poison += poisonOf(row, cols)
+                }
+            }
+        }
+        precondition(poison == 0, "GradientQuantizer.perGroup: input contains NaN or infinity")
+        return (0..<cols).map { (lo[$0], hi[$0]) }
+    }
+
+    /// Σ (x − x): 0 when every value is finite, NaN otherwise.
+    static func poisonOf(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+        typealias Lane = SIMD16<Float>
+        var i = 0
+        var vpoison = Lane()
+        let raw = UnsafeRawPointer(x)
+        while i + Lane.scalarCount <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: Lane.self)
+            vpoison += v - v
+            i += Lane.scalarCount
+        }
+        var poison = vpoison.sum()
+        while i < count {
+            poison += x[i] - x[i]
+            i += 1
+        }
+        return poison
+    }
+}

@@ -1,0 +1,156 @@
+import FoedusKernels
+import FoedusNN
+import FoedusTensor
+
+/// Fully quantized training on the int8 kernels: the forward GEMM, the weight-gradient GEMM and
+/// the input-gradient GEMM of every conv and linear layer run as integer GEMMs with int32
+/// accumulation (``IntegerTraining``); gradients are quantized by the configured stochastic
+/// quantizer, twice and independently; bias, normalization, activations and pooling stay float.
+///
+/// Evaluation mode runs the same integer forward pass.
+public struct IntegerTrainingArithmetic: LayerArithmetic {
+    public let config: QuantizedTraining
+
+    public init(_ config: QuantizedTraining) {
+        self.config = config
+    }
+
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, mode: Mode, key: RandomKey?) -> Tensor {
+        let g = geometry.window(input: x.shape, weight: weight.shape, layer: "fqt.conv2d")
+        let ops = QuantizedOperands(x: x, weight: weight, config: config, layer: "fqt.conv2d")
+        let n = x.shape[0], k = g.channels * g.kernelH * g.kernelW, l = g.outHeight * g.outWidth
+        var cols = [Int8](repeating: 0, count: k * n * l)
+        ops.codes.withUnsafeBufferPointer { q in
+            cols.withUnsafeMutableBufferPointer { IntegerTraining.columns(q.baseAddress!, samples: n, geometry: g, zeroPoint: ops.scale.zeroPoint, into: $0.baseAddress!) }
+        }
+        let image = g.channels * g.height * g.width
+        return layer("fqt.conv2d", x: x, weight: weight, bias: bias, ops: ops, columns: cols, samples: n, k: k, pixels: l,
+                     outputShape: [n, ops.outChannels, g.outHeight, g.outWidth], mode: mode, key: key) { colGrad in
+            var dx = [Float](repeating: 0, count: n * image)
+            colGrad.withUnsafeBufferPointer { c in
+                dx.withUnsafeMutableBufferPointer { d in
+                    for s in 0..<n { WindowKernels.fold(c.baseAddress! + s * k * l, d.baseAddress! + s * image, g) }
+                }
+            }
+            return Tensor(shape: x.shape, scalars: dx)
+        }
+    }
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, mode: Mode, key: RandomKey?) -> Tensor {
+        precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1], "[fqt.linear] input \(x.shape) does not match weight \(weight.shape)")
+        let ops = QuantizedOperands(x: x, weight: weight, config: config, layer: "fqt.linear")
+        let n = x.shape[0], k = x.shape[1]
+        var cols = [Int8](repeating: 0, count: k * n)
+        ops.codes.withUnsafeBufferPointer { q in
+            cols.withUnsafeMutableBufferPointer { IntegerTraining.transposedColumns(q.baseAddress!, samples: n, features: k, into: $0.baseAddress!) }
+        }
+        return layer("fqt.linear", x: x, weight: weight, bias: bias, ops: ops, columns: cols, samples: n, k: k, pixels: 1,
+                     outputShape: [n, ops.outChannels], mode: mode, key: key) { Tensor(shape: x.shape, scalars: $0) }
+    }
+
+    /// The integer forward pass and, when anything is tracked in training mode, the integer
+    /// backward pass. `fold` turns per-sample column gradients `[N, K, L]` into the input's gradient.
+    private func layer(_ name: String, x: Tensor, weight: Tensor, bias: Tensor?, ops: QuantizedOperands, columns: [Int8],
+                       samples n: Int, k: Int, pixels l: Int, outputShape: [Int], mode: Mode, key: RandomKey?,
+                       fold: @escaping @Sendable ([Float]) -> Tensor) -> Tensor {
+        let o = ops.outChannels
+        var weightSums = [Int32](repeating: 0, count: o)
+        for oc in 0..<o { weightSums[oc] = ops.weightCodes[(oc * k)..<((oc + 1) * k)].reduce(0) { $0 + Int32($1) } }
+        let biasValues = bias.map { b -> [Float] in
+            precondition(b.shape == [o], "[\(name)] bias \(b.shape) for \(o) outputs")
+            return b.scalars(as: Float.self)
+        }
+        var y = [Float](repeating: 0, count: n * o * l)
+        columns.withUnsafeBufferPointer { c in
+            ops.weightCodes.withUnsafeBufferPointer { w in
+                weightSums.withUnsafeBufferPointer { ws in
+                    ops.weightSteps.withUnsafeBufferPointer { st in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            let out = yp.baseAddress!
+                            let forward = { (bp: UnsafePointer<Float>?) in
+                                IntegerTraining.forward(columns: c.baseAddress!, k: k, samples: n, pixels: l, zeroPoint: ops.scale.zeroPoint,
+                                                        activationStep: ops.scale.step, weights: w.baseAddress!, weightSums: ws.baseAddress!,
+                                                        weightSteps: st.baseAddress!, outChannels: o, bias: bp, into: out)
+                            }
+                            if let biasValues { biasValues.withUnsafeBufferPointer { forward($0.baseAddress!) } } else { forward(nil) }
+                        }
+                    }
+                }
+            }
+        }
+        let value = Tensor(shape: outputShape, scalars: y)
+        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+        guard mode == .train, inputs.contains(where: \.isTracked) else { return value }
+        guard let key else { preconditionFailure("[\(name)] fully quantized training needs a random key in the layer context") }
+
+        // wᵀ as [K, O] and its row sums, for the input-gradient GEMM.
+        var transposed = [Int8](repeating: 0, count: o * k)
+        var transposedSums = [Int32](repeating: 0, count: k)
+        for oc in 0..<o {
+            for i in 0..<k {
+                let v = ops.weightCodes[oc * k + i]
+                transposed[i * o + oc] = v
+                transposedSums[i] += Int32(v)
+            }
+        }
+        let weightsT = transposed, weightsTSums = transposedSums
+        let config = self.config, scale = ops.scale, steps = ops.weightSteps
+        let needsInput = x.isTracked, hasBias = bias != nil, weightShape = weight.shape
+        return Tensor.customOperation(name, inputs: inputs, value: value) { cotangent in
+            let g = cotangent.scalars(as: Float.self)
+            var dw = [Float](repeating: 0, count: o * k)
+            var db = [Float](repeating: 0, count: o)
+            var dx: Tensor?
+            g.withUnsafeBufferPointer { gp in
+                let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: key.derived("weight-gradient"))
+                columns.withUnsafeBufferPointer { c in
+                    wc.codes.withUnsafeBufferPointer { q in
+                        wc.step.withUnsafeBufferPointer { st in
+                            wc.offset.withUnsafeBufferPointer { off in
+                                dw.withUnsafeMutableBufferPointer { d in
+                                    db.withUnsafeMutableBufferPointer { b in
+                                        IntegerTraining.weightGradient(columns: c.baseAddress!, k: k, reduction: n * l, zeroPoint: scale.zeroPoint,
+                                                                       activationStep: scale.step, codes: q.baseAddress!, outChannels: o,
+                                                                       step: st.baseAddress!, offset: off.baseAddress!, perColumn: wc.grouping == .columns,
+                                                                       weightGradient: d.baseAddress!, biasGradient: b.baseAddress!)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                guard needsInput else { return }
+                let (xc, transform) = GradientCodes.forInputs(gp, samples: n, channels: o, pixels: l, weightSteps: steps, config: config,
+                                                              key: key.derived("input-gradient"))
+                var colGrad = [Float](repeating: 0, count: n * k * l)
+                xc.codes.withUnsafeBufferPointer { q in
+                    xc.step.withUnsafeBufferPointer { st in
+                        xc.offset.withUnsafeBufferPointer { off in
+                            weightsT.withUnsafeBufferPointer { wt in
+                                weightsTSums.withUnsafeBufferPointer { ts in
+                                    colGrad.withUnsafeMutableBufferPointer { cg in
+                                        IntegerTraining.inputGradient(codes: q.baseAddress!, samples: n, outChannels: o, pixels: l, step: st.baseAddress!,
+                                                                      offset: off.baseAddress!, perRow: xc.grouping == .rows,
+                                                                      weightsTransposed: wt.baseAddress!, transposedSums: ts.baseAddress!, k: k,
+                                                                      into: cg.baseAddress!)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if let transform {
+                    var mixed = [Float](repeating: 0, count: colGrad.count)
+                    colGrad.withUnsafeBufferPointer { src in
+                        mixed.withUnsafeMutableBufferPointer { transform.applyInverse(src, cols: k * l, into: $0) }
+                    }
+                    colGrad = mixed
+                }
+                dx = fold(colGrad)
+            }
+            var grads: [Tensor?] = [dx, Tensor(shape: weightShape, scalars: dw)]
+            if hasBias { grads.append(Tensor(shape: [o], scalars: db)) }
+            return grads
+        }
+    }
+}
