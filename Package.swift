@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "FoedusTensorTests", dependencies: ["FoedusTensor"]),
         .testTarget(name: "FoedusNNTests", dependencies: ["FoedusNN", "FoedusTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "FoedusQuantTests", dependencies: ["FoedusQuant", "FoedusTensor", "FoedusNN", "FoedusKernels"]),
-        .testTarget(name: "FoedusTests", dependencies: ["Foedus", "FoedusNN", "FoedusData", "FoedusTensor"]),
+        .testTarget(name: "FoedusTests", dependencies: ["Foedus", "FoedusNN", "FoedusData", "FoedusTensor", "FoedusQuant"]),
         .testTarget(name: "FoedusZMQTests", dependencies: ["FoedusZMQ", "Foedus", "FoedusStore", "FoedusTensor", "FoedusQuant", "FoedusKernels"]),
         .testTarget(name: "FoedusReportTests", dependencies: ["FoedusReport"]),
         .testTarget(name: "FoedusStoreTests", dependencies: ["FoedusStore", "Foedus"]),

@@ -177,4 +177,26 @@ final class IntegerTrainingTests: XCTestCase {
             XCTAssertLessThan(diff / max(norm, 1e-12), 0.02, name)
         }
     }
+
+    func testDivergedValuesBecomeNaNInsteadOfTrapping() {
+        // A diverged client (NaN weight, infinite activation) must surface as a NaN loss, which
+        // the trainers report, not as a trap in a float-to-integer conversion.
+        var bad = w.scalars(as: Float.self)
+        bad[7] = .nan
+        let wNaN = Tensor(shape: w.shape, scalars: bad)
+        var xs = x.scalars(as: Float.self)
+        xs[3] = .infinity
+        let xInf = Tensor(shape: x.shape, scalars: xs)
+        for a in [IntegerTrainingArithmetic(fqt(.bhq, bits: 5)), FakeQuantizedArithmetic(fqt(.psq, bits: 5), quantizeGradients: true)] as [any LayerArithmetic] {
+            let y1 = a.conv2d(x, weight: wNaN, bias: b, geometry: geometries[0], mode: .eval, key: nil)
+            XCTAssertTrue(y1.doubles.contains { $0.isNaN })
+            let y2 = a.conv2d(xInf, weight: w, bias: b, geometry: geometries[0], mode: .eval, key: nil)
+            XCTAssertTrue(y2.doubles.allSatisfy { $0.isNaN })
+            let geometry = geometries[0]
+            let g = valueAndGradient(of: { (t: [Tensor]) -> Tensor in
+                a.conv2d(t[0], weight: t[1], bias: t[2], geometry: geometry, mode: .train, key: RandomKey(seed: 1)).sum()
+            }, at: [x, wNaN, b]).gradient
+            XCTAssertTrue(g[1].doubles.allSatisfy { $0.isNaN })
+        }
+    }
 }

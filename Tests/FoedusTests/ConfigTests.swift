@@ -1,5 +1,6 @@
 import XCTest
 import Foedus
+import FoedusQuant
 
 final class ConfigTests: XCTestCase {
     let yaml = """
@@ -48,6 +49,25 @@ final class ConfigTests: XCTestCase {
         }
         XCTAssertThrowsError(try SimulationConfig.parse(yaml: yaml, overrides: ["novalue"])) { error in
             guard case FoedusError.invalidOverride = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testQuantizedTrainingFields() throws {
+        let fp32 = try SimulationConfig.parse(yaml: yaml)
+        XCTAssertEqual(fp32.userTraining.precision, .fp32)
+        XCTAssertEqual(fp32.wire, "fp32")
+        let fqt = try SimulationConfig.parse(yaml: yaml, overrides: ["training.precision=fqt", "training.gradient_quantizer=bhq",
+                                                                     "training.gradient_bits=5", "training.weight_gradient_bits=6"])
+        XCTAssertEqual(fqt.userTraining, QuantizedTraining(precision: .fqt, gradientQuantizer: .bhq, gradientBits: 5, weightGradientBits: 6))
+        XCTAssertEqual(fqt.wire, "int8", "quantized clients ship integer weights by default")
+        XCTAssertEqual(try SimulationConfig.parse(yaml: yaml, overrides: ["training.precision=qat", "federation.wire=fp32"]).wire, "fp32")
+        for (override, field) in [("training.precision=int8", "training.precision"), ("training.gradient_bits=9", "training.gradient_bits"),
+                                  ("training.gradient_quantizer=hadamard", "training.gradient_quantizer"),
+                                  ("training.weight_gradient_bits=1", "training.weight_gradient_bits")] {
+            XCTAssertThrowsError(try SimulationConfig.parse(yaml: yaml, overrides: [override]), override) { error in
+                guard case FoedusError.invalidConfig(let path, _) = error else { return XCTFail("\(override): \(error)") }
+                XCTAssertEqual(path, field)
+            }
         }
     }
 }

@@ -155,6 +155,21 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(summary.metrics["uplink_bytes"], summary.metrics["uplink_bytes_fp32"])
     }
 
+    func testFullyQuantizedUsersAreDeterministicAndShipInt8() throws {
+        // Users train with FQT (integer GEMMs, BHQ gradients): the run is still bit-identical for
+        // any worker count, ships int8 by default, and differs from the float run.
+        let extra = ["training.precision=fqt", "training.gradient_quantizer=bhq", "training.gradient_bits=5", "federation.rounds=1"]
+        let one = try Self.simulator(Self.config(extra + ["run.workers=1"]))
+        let (state1, summary) = one.runRound(one.initialState())
+        let two = try Self.simulator(Self.config(extra + ["run.workers=2"]))
+        XCTAssertEqual(two.runRound(two.initialState()).0, state1)
+        XCTAssertEqual(one.config.wire, "int8")
+        XCTAssertLessThanOrEqual(summary.metrics["uplink_bytes"]! / summary.metrics["uplink_bytes_fp32"]!, 0.26)
+        let float = try Self.simulator(Self.config(["federation.rounds=1", "federation.wire=int8"]))
+        XCTAssertNotEqual(float.runRound(float.initialState()).0, state1)
+        XCTAssertTrue(state1.global.parameters.names.allSatisfy { state1.global.parameters[$0]!.doubles.allSatisfy(\.isFinite) })
+    }
+
     func testQuantizedDownlinkUsersStartFromTheDequantizedModel() throws {
         // Oracle: the plan's own quantized payload, dequantized; replicas keep the exact model.
         for bits in ["int8", "int4"] {

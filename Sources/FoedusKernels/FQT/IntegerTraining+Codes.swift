@@ -9,19 +9,24 @@ extension IntegerTraining {
         /// The per-tensor scale of `x`: the range `[min(x, 0), max(x, 0)]` over `2^bits − 1`
         /// steps with real 0 on an integer code, so zero padding and exact zeros (after ReLU)
         /// stay exact — the reference's unaligned quantizer turns them into small non-zeros.
-        /// An all-zero tensor gets step 1.
+        /// An all-zero tensor gets step 1; a tensor holding NaN or ±∞ gets a NaN step.
         public init(_ x: UnsafeBufferPointer<Float>, bits: Int) {
             precondition((2...8).contains(bits), "IntegerTraining.ActivationScale: \(bits) bits (2…8)")
-            var lo: Float = 0, hi: Float = 0
+            var lo: Float = 0, hi: Float = 0, poison: Float = 0
             for v in x {
                 lo = Swift.min(lo, v)
                 hi = Swift.max(hi, v)
+                poison += v - v
             }
-            precondition(lo.isFinite && hi.isFinite, "IntegerTraining.ActivationScale: non-finite activation")
             let levels = Float((1 << bits) - 1)
             let range = hi - lo
             self.bits = bits
-            if range > 0 {
+            if !(poison == 0 && range.isFinite) {
+                // A diverged activation: every code is 0 and dequantizes to NaN, so the loss
+                // shows the divergence instead of a trap in a float-to-integer conversion.
+                step = .nan
+                zeroPoint = 0
+            } else if range > 0 {
                 step = range / levels
                 zeroPoint = Int32(Swift.min(Swift.max((-lo / step).rounded(), 0), levels))
             } else {
@@ -36,8 +41,13 @@ extension IntegerTraining {
             self.bits = bits
         }
 
-        /// Nearest codes `q = clamp(round(x/step) + z, 0, 2^bits − 1)` (ties away from zero).
+        /// Nearest codes `q = clamp(round(x/step) + z, 0, 2^bits − 1)` (ties away from zero);
+        /// all zeros when the step is not finite (a non-finite input).
         public func quantize(_ x: UnsafeBufferPointer<Float>, into q: UnsafeMutablePointer<UInt8>) {
+            guard step.isFinite else {
+                q.update(repeating: 0, count: x.count)
+                return
+            }
             let top = Float((1 << bits) - 1), z = Float(zeroPoint), inv = 1 / step
             for i in 0..<x.count {
                 q[i] = UInt8(Swift.min(Swift.max((x[i] * inv).rounded() + z, 0), top))
@@ -52,16 +62,26 @@ extension IntegerTraining {
 
     /// Symmetric per-output-channel weight codes: `w̃[o][k] = q[o][k]·step[o]`,
     /// `q ∈ [−(2^(bits−1) − 1), 2^(bits−1) − 1]`, `step[o] = max_k |w[o][k]| / (2^(bits−1) − 1)`
-    /// (1 for an all-zero channel), nearest rounding (ties away from zero).
+    /// (1 for an all-zero channel), nearest rounding (ties away from zero). A channel holding
+    /// NaN or ±∞ gets codes 0 and a NaN step.
     public static func quantizeWeights(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int,
                                        codes: UnsafeMutablePointer<Int8>, steps: UnsafeMutablePointer<Float>) {
         precondition((2...8).contains(bits) && o > 0 && w.count % o == 0, "IntegerTraining.quantizeWeights: \(w.count) weights, \(o) channels, \(bits) bits")
         let k = w.count / o
         let top = Float((1 << (bits - 1)) - 1)
         for oc in 0..<o {
-            var m: Float = 0
-            for i in 0..<k { m = Swift.max(m, abs(w[oc * k + i])) }
-            precondition(m.isFinite, "IntegerTraining.quantizeWeights: non-finite weight in channel \(oc)")
+            var m: Float = 0, poison: Float = 0
+            for i in 0..<k {
+                let v = w[oc * k + i]
+                m = Swift.max(m, abs(v))
+                poison += v - v
+            }
+            guard poison == 0 else {
+                // Diverged weights: codes 0 with a NaN step, so the layer's output is NaN.
+                steps[oc] = .nan
+                (codes + oc * k).update(repeating: 0, count: k)
+                continue
+            }
             let step = m > 0 ? m / top : 1
             steps[oc] = step
             for i in 0..<k {

@@ -47,11 +47,14 @@ public struct FakeQuantizedArithmetic: LayerArithmetic {
         }
         guard let key else { preconditionFailure("[\(name)] fully quantized training needs a random key in the layer context") }
         let value = op(xq, wq, bias?.detached).detached
-        let config = self.config, steps = ops.weightSteps, o = ops.outChannels, n = x.shape[0]
+        let config = self.config, steps = ops.weightSteps, activationStep = ops.scale.step, o = ops.outChannels, n = x.shape[0]
         let hasBias = bias != nil
+        let shapes = inputs.map(\.shape)
         return Tensor.customOperation(name, inputs: inputs, value: value) { cotangent in
             let shape = cotangent.shape
             let g = cotangent.scalars(as: Float.self)
+            // The gradient quantizers need finite ranges; a diverged step passes NaN on.
+            if !g.allSatisfy(\.isFinite) || !steps.allSatisfy(\.isFinite) || !activationStep.isFinite { return shapes.map { Tensor.full(.nan, shape: $0) } }
             // ∇W and ∇b from the weight-gradient codes, [N·L, O] back to the output's layout.
             let wc = g.withUnsafeBufferPointer { GradientCodes.forWeights($0, samples: n, channels: o, pixels: l, config: config, key: key.derived("weight-gradient")) }
             let wDeq = wc.dequantized()

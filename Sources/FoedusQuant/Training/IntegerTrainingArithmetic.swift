@@ -96,8 +96,11 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         let weightsT = transposed, weightsTSums = transposedSums
         let config = self.config, scale = ops.scale, steps = ops.weightSteps
         let needsInput = x.isTracked, hasBias = bias != nil, weightShape = weight.shape
+        let shapes = inputs.map(\.shape)
         return Tensor.customOperation(name, inputs: inputs, value: value) { cotangent in
             let g = cotangent.scalars(as: Float.self)
+            // The gradient quantizers need finite ranges; a diverged step passes NaN on.
+            if !g.allSatisfy(\.isFinite) || !steps.allSatisfy(\.isFinite) || !scale.step.isFinite { return shapes.map { Tensor.full(.nan, shape: $0) } }
             var dw = [Float](repeating: 0, count: o * k)
             var db = [Float](repeating: 0, count: o)
             var dx: Tensor?
