@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "foedus",
             dependencies: [
-                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore", "FoedusReport", "FoedusZMQ", "FoedusQuant",
+                "FoedusTensor", "FoedusNN", "FoedusData", "Foedus", "FoedusStore", "FoedusReport", "FoedusZMQ", "FoedusQuant", "CFoedusKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -41,10 +41,20 @@ void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, lon
             for (long j = 0; j < w && p0 + j < n; j++) row[j * 4] = b[kk * stride_k + (p0 + j) * stride_n];
         }
     }
-    for (long j = 0; j < n; j++) {
-        int32_t s = 0;
-        for (long kk = 0; kk < k; kk++) s += b[kk * stride_k + j * stride_n];
-        colsum[j] = s;
+    // Walk B along its contiguous dimension: column by column over a row-major [K, N] B
+    // reads K cache lines per column (a 12544-wide B made the sums cost more than the GEMM).
+    if (stride_n <= stride_k) {
+        memset(colsum, 0, (size_t)n * sizeof(int32_t));
+        for (long kk = 0; kk < k; kk++) {
+            const int8_t *row = b + kk * stride_k;
+            for (long j = 0; j < n; j++) colsum[j] += row[j * stride_n];
+        }
+    } else {
+        for (long j = 0; j < n; j++) {
+            int32_t s = 0;
+            for (long kk = 0; kk < k; kk++) s += b[kk * stride_k + j * stride_n];
+            colsum[j] = s;
+        }
     }
 }
 

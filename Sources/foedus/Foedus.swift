@@ -9,4 +9,9 @@ struct Foedus: ParsableCommand {
         version: "0.1.0",
         subcommands: [Train.self, Eval.self, Bench.self, Simulate.self, Sweep.self, Server.self, Client.self, Pool.self, Launch.self, Keygen.self, Quantize.self, Runs.self, Report.self, PartitionCommand.self]
     )
+
+    static func main() {
+        MemoryTuning.apply()
+        main(nil)
+    }
 }

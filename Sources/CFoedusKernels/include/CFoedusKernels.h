@@ -69,4 +69,10 @@ void foedus_maxpool_forward_f32(const float *x, float *y, int32_t *index, long c
 /// dx (zeroed here) receives dy at the recorded indices.
 void foedus_maxpool_backward_f32(const float *dy, const int32_t *index, float *dx, long c, long h, long w, long oh, long ow);
 
+/// glibc allocator tuning for processes that allocate and free the same large scratch blocks
+/// every step: blocks below `mmap_threshold` bytes come from the heap instead of fresh mmaps,
+/// and the heap is returned to the kernel only above `trim_threshold` free bytes. No-op
+/// elsewhere.
+void foedus_keep_large_blocks(long mmap_threshold, long trim_threshold);
+
 #endif

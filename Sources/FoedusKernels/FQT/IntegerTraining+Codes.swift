@@ -113,10 +113,11 @@ extension IntegerTraining {
                                 continue
                             }
                             let src = xc + iy * g.width
-                            for ox in 0..<ow {
-                                let ix = ox * g.strideW - g.padW + j * g.dilationW
-                                drow[ox] = (ix >= 0 && ix < g.width) ? Int8(bitPattern: src[ix] ^ 0x80) : pad
-                            }
+                            let valid = g.validColumns(kernelColumn: j)
+                            let offset = j * g.dilationW - g.padW
+                            for ox in 0..<valid.lowerBound { drow[ox] = pad }
+                            for ox in valid { drow[ox] = Int8(bitPattern: src[ox * g.strideW + offset] ^ 0x80) }
+                            for ox in valid.upperBound..<ow { drow[ox] = pad }
                         }
                         row += 1
                     }

@@ -17,6 +17,18 @@ public struct WindowGeometry: Hashable, Sendable, CustomStringConvertible {
         (dilationH, dilationW) = dilation
     }
 
+    /// The output columns `ox` whose input column `ox·strideW − padW + j·dilationW` lies inside
+    /// the image, for kernel column `j`: the span where im2col copies instead of padding.
+    @inlinable
+    public func validColumns(kernelColumn j: Int) -> Range<Int> {
+        let shift = padW - j * dilationW
+        // ox·s ≥ shift and ox·s ≤ width − 1 + shift, with ceil/floor for either sign.
+        let lo = shift <= 0 ? 0 : (shift + strideW - 1) / strideW
+        let top = width - 1 + shift
+        let hi = top < 0 ? 0 : Swift.min(outWidth, top / strideW + 1)
+        return lo < hi ? lo..<hi : 0..<0
+    }
+
     public var outHeight: Int { (height + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1 }
     public var outWidth: Int { (width + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1 }
 

@@ -20,10 +20,11 @@ public enum WindowKernels {
                             continue
                         }
                         let src = xc + iy * g.width
-                        for ox in 0..<ow {
-                            let ix = ox * g.strideW - g.padW + j * g.dilationW
-                            drow[ox] = (ix >= 0 && ix < g.width) ? src[ix] : 0
-                        }
+                        let valid = g.validColumns(kernelColumn: j)
+                        let offset = j * g.dilationW - g.padW
+                        for ox in 0..<valid.lowerBound { drow[ox] = 0 }
+                        for ox in valid { drow[ox] = src[ox * g.strideW + offset] }
+                        for ox in valid.upperBound..<ow { drow[ox] = 0 }
                     }
                     row += 1
                 }
@@ -48,10 +49,8 @@ public enum WindowKernels {
                         if iy < 0 || iy >= g.height { continue }
                         let drow = xc + iy * g.width
                         let srow = src + oy * ow
-                        for ox in 0..<ow {
-                            let ix = ox * g.strideW - g.padW + j * g.dilationW
-                            if ix >= 0 && ix < g.width { drow[ix] += srow[ox] }
-                        }
+                        let offset = j * g.dilationW - g.padW
+                        for ox in g.validColumns(kernelColumn: j) { drow[ox * g.strideW + offset] += srow[ox] }
                     }
                     row += 1
                 }
