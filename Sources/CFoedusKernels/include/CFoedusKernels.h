@@ -75,4 +75,11 @@ void foedus_maxpool_backward_f32(const float *dy, const int32_t *index, float *d
 /// elsewhere.
 void foedus_keep_large_blocks(long mmap_threshold, long trim_threshold);
 
+/// Philox4x32-10 uniform floats (FoedusKernels' RandomStream, float-uniform domain): element
+/// `first + i` of the counter-based stream with key (k0, k1) becomes
+/// `min(low + (word >> 8)·2⁻²⁴·width, top)` in out[i]. `vectorized` = 0 forces the scalar path;
+/// otherwise AVX-512 runs 16 blocks at a time when the CPU has it. Bit-identical either way.
+void foedus_philox_uniform_f32(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t first, long count,
+                               float low, float width, float top, float *out, int vectorized);
+
 #endif
