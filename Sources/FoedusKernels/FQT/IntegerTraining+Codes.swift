@@ -50,7 +50,7 @@ extension IntegerTraining {
             }
             let top = Float((1 << bits) - 1), z = Float(zeroPoint), inv = 1 / step
             for i in 0..<x.count {
-                q[i] = UInt8(Swift.min(Swift.max((x[i] * inv).rounded() + z, 0), top))
+                q[i] = UInt8(Swift.min(Swift.max(IntegerTraining.roundAway(x[i] * inv) + z, 0), top))
             }
         }
 
@@ -58,6 +58,16 @@ extension IntegerTraining {
         public func dequantize(_ q: UnsafeBufferPointer<UInt8>, into x: UnsafeMutablePointer<Float>) {
             for i in 0..<q.count { x[i] = Float(Int32(q[i]) - zeroPoint) * step }
         }
+    }
+
+    /// `v.rounded()` (ties away from zero) without the libm call `rounded()` lowers to: the
+    /// truncation plus one step when the exact remainder `v − trunc(v)` reaches ½. Identical for
+    /// every finite Float (the remainder is exact for |v| < 2²³, and larger values are integers).
+    @inline(__always)
+    public static func roundAway(_ v: Float) -> Float {
+        let t = v.rounded(.towardZero)
+        let r = v - t
+        return r >= 0.5 ? t + 1 : (r <= -0.5 ? t - 1 : t)
     }
 
     /// Symmetric per-output-channel weight codes: `w̃[o][k] = q[o][k]·step[o]`,
@@ -85,7 +95,7 @@ extension IntegerTraining {
             let step = m > 0 ? m / top : 1
             steps[oc] = step
             for i in 0..<k {
-                codes[oc * k + i] = Int8(Swift.min(Swift.max((w[oc * k + i] / step).rounded(), -top), top))
+                codes[oc * k + i] = Int8(Swift.min(Swift.max(IntegerTraining.roundAway(w[oc * k + i] / step), -top), top))
             }
         }
     }
