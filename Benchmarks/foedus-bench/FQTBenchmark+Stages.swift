@@ -6,9 +6,8 @@ import FoedusTensor
 // Where the time of an FQT training step goes: each conv/linear layer's inputs, weights and
 // output gradient are captured from one real training step of the benchmark's models, then
 // every stage of `IntegerTrainingArithmetic` (FoedusQuant/Training) is re-run on them alone —
-// a copy of its code, same kernel calls, same allocations — next to the float32 layer
-// (`Tensor.conv2d` / `Tensor.linear` and their pullback). `GradientCodes` is internal to
-// FoedusQuant; its two quantizations are reproduced from the public `GradientQuantizer` calls.
+// the same `IntegerTraining` / `GradientCodes` calls it makes, one stage at a time — next to the
+// float32 layer (`Tensor.conv2d` / `Tensor.linear` and their pullback).
 
 /// What one conv/linear layer saw in a training step.
 struct CapturedLayer {
@@ -276,103 +275,32 @@ final class FQTLayerStages {
 
     /// `GradientCodes.forWeights`: G `[N, O, L]` transposed to `[N·L, O]`, then quantized.
     static func weightGradientCodes(_ g: [Float], n: Int, o: Int, l: Int, config: QuantizedTraining, key: RandomKey) -> AffineCodes {
-        let transposed = transposeToPixelsByChannels(g, n: n, o: o, l: l)
-        return transposed.withUnsafeBufferPointer { t in
-            switch config.gradientQuantizer {
-            case .ptq: return GradientQuantizer.perTensor(t, rows: n * l, cols: o, bits: config.weightGradientBits, key: key)
-            case .psq, .bhq: return GradientQuantizer.perGroup(t, rows: n * l, cols: o, bits: config.weightGradientBits, grouping: .columns, key: key)
-            }
-        }
+        g.withUnsafeBufferPointer { GradientCodes.forWeights($0, samples: n, channels: o, pixels: l, config: config, key: key) }
     }
 
     static func transposeToPixelsByChannels(_ g: [Float], n: Int, o: Int, l: Int) -> [Float] {
-        var transposed = [Float](repeating: 0, count: g.count)
-        g.withUnsafeBufferPointer { gp in
-            transposed.withUnsafeMutableBufferPointer { t in
-                for s in 0..<n {
-                    for c in 0..<o {
-                        let src = gp.baseAddress! + (s * o + c) * l
-                        let dst = t.baseAddress! + s * l * o + c
-                        for p in 0..<l { dst[p * o] = src[p] }
-                    }
-                }
-            }
-        }
-        return transposed
+        g.withUnsafeBufferPointer { GradientCodes.weightLayout($0, samples: n, channels: o, pixels: l) }
     }
 
     static func weightGradientGEMM(_ cols: [Int8], scale: IntegerTraining.ActivationScale, codes wc: AffineCodes,
                                    n: Int, o: Int, k: Int, l: Int) -> Float {
-        var dw = [Float](repeating: 0, count: o * k)
-        var db = [Float](repeating: 0, count: o)
-        cols.withUnsafeBufferPointer { c in
-            wc.codes.withUnsafeBufferPointer { q in
-                wc.step.withUnsafeBufferPointer { st in
-                    wc.offset.withUnsafeBufferPointer { off in
-                        dw.withUnsafeMutableBufferPointer { d in
-                            db.withUnsafeMutableBufferPointer { b in
-                                IntegerTraining.weightGradient(columns: c.baseAddress!, k: k, reduction: n * l, zeroPoint: scale.zeroPoint,
-                                                               activationStep: scale.step, codes: q.baseAddress!, outChannels: o,
-                                                               step: st.baseAddress!, offset: off.baseAddress!, perColumn: wc.grouping == .columns,
-                                                               weightGradient: d.baseAddress!, biasGradient: b.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let (dw, db) = IntegerTraining.weightGradient(columns: cols, k: k, activation: scale, codes: wc)
         return dw[dw.count / 2] + db[0]
     }
 
     /// `GradientCodes.forInputs`: `G·diag(Δw)` as `[N, O·L]`, then quantized.
     static func inputGradientCodes(_ g: [Float], n: Int, o: Int, l: Int, steps: [Float], config: QuantizedTraining,
                                    key: RandomKey) -> (AffineCodes, BlockHouseholder?) {
-        let scaled = scaleByWeightSteps(g, n: n, o: o, l: l, steps: steps)
-        return scaled.withUnsafeBufferPointer { t in
-            switch config.gradientQuantizer {
-            case .ptq: return (GradientQuantizer.perTensor(t, rows: n, cols: o * l, bits: config.gradientBits, key: key), nil)
-            case .psq: return (GradientQuantizer.perGroup(t, rows: n, cols: o * l, bits: config.gradientBits, grouping: .rows, key: key), nil)
-            case .bhq:
-                let (transform, codes) = GradientQuantizer.blockHouseholder(t, rows: n, cols: o * l, bits: config.gradientBits, key: key)
-                return (codes, transform)
-            }
-        }
+        g.withUnsafeBufferPointer { GradientCodes.forInputs($0, samples: n, channels: o, pixels: l, weightSteps: steps, config: config, key: key) }
     }
 
     static func scaleByWeightSteps(_ g: [Float], n: Int, o: Int, l: Int, steps: [Float]) -> [Float] {
-        var scaled = [Float](repeating: 0, count: g.count)
-        g.withUnsafeBufferPointer { gp in
-            scaled.withUnsafeMutableBufferPointer { t in
-                for s in 0..<n {
-                    for c in 0..<o {
-                        let off = (s * o + c) * l, w = steps[c]
-                        for p in 0..<l { t[off + p] = gp[off + p] * w }
-                    }
-                }
-            }
-        }
-        return scaled
+        g.withUnsafeBufferPointer { GradientCodes.scaledByWeightSteps($0, samples: n, channels: o, pixels: l, weightSteps: steps) }
     }
 
     static func inputGradientGEMM(_ xc: AffineCodes, n: Int, o: Int, l: Int, k: Int, weights: Weights) -> [Float] {
-        var colGrad = [Float](repeating: 0, count: n * k * l)
-        xc.codes.withUnsafeBufferPointer { q in
-            xc.step.withUnsafeBufferPointer { st in
-                xc.offset.withUnsafeBufferPointer { off in
-                    weights.transposed.withUnsafeBufferPointer { wt in
-                        weights.transposedSums.withUnsafeBufferPointer { ts in
-                            colGrad.withUnsafeMutableBufferPointer { cg in
-                                IntegerTraining.inputGradient(codes: q.baseAddress!, samples: n, outChannels: o, pixels: l, step: st.baseAddress!,
-                                                              offset: off.baseAddress!, perRow: xc.grouping == .rows,
-                                                              weightsTransposed: wt.baseAddress!, transposedSums: ts.baseAddress!, k: k,
-                                                              into: cg.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return colGrad
+        IntegerTraining.inputGradient(codes: xc, outChannels: o, pixels: l, weightsTransposed: weights.transposed,
+                                      transposedSums: weights.transposedSums, k: k)
     }
 }
 

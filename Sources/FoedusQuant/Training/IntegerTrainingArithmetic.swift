@@ -101,47 +101,17 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
             let g = cotangent.scalars(as: Float.self)
             // The gradient quantizers need finite ranges; a diverged step passes NaN on.
             if !g.allSatisfy(\.isFinite) || !steps.allSatisfy(\.isFinite) || !scale.step.isFinite { return shapes.map { Tensor.full(.nan, shape: $0) } }
-            var dw = [Float](repeating: 0, count: o * k)
-            var db = [Float](repeating: 0, count: o)
             var dx: Tensor?
-            g.withUnsafeBufferPointer { gp in
+            let (dw, db) = g.withUnsafeBufferPointer { gp in
                 let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: key.derived("weight-gradient"))
-                columns.withUnsafeBufferPointer { c in
-                    wc.codes.withUnsafeBufferPointer { q in
-                        wc.step.withUnsafeBufferPointer { st in
-                            wc.offset.withUnsafeBufferPointer { off in
-                                dw.withUnsafeMutableBufferPointer { d in
-                                    db.withUnsafeMutableBufferPointer { b in
-                                        IntegerTraining.weightGradient(columns: c.baseAddress!, k: k, reduction: n * l, zeroPoint: scale.zeroPoint,
-                                                                       activationStep: scale.step, codes: q.baseAddress!, outChannels: o,
-                                                                       step: st.baseAddress!, offset: off.baseAddress!, perColumn: wc.grouping == .columns,
-                                                                       weightGradient: d.baseAddress!, biasGradient: b.baseAddress!)
-                                    }
-                                }
-                            }
-                        }
-                    }
+                return IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: wc)
+            }
+            if needsInput {
+                let (xc, transform) = g.withUnsafeBufferPointer {
+                    GradientCodes.forInputs($0, samples: n, channels: o, pixels: l, weightSteps: steps, config: config, key: key.derived("input-gradient"))
                 }
-                guard needsInput else { return }
-                let (xc, transform) = GradientCodes.forInputs(gp, samples: n, channels: o, pixels: l, weightSteps: steps, config: config,
-                                                              key: key.derived("input-gradient"))
-                var colGrad = [Float](repeating: 0, count: n * k * l)
-                xc.codes.withUnsafeBufferPointer { q in
-                    xc.step.withUnsafeBufferPointer { st in
-                        xc.offset.withUnsafeBufferPointer { off in
-                            weightsT.withUnsafeBufferPointer { wt in
-                                weightsTSums.withUnsafeBufferPointer { ts in
-                                    colGrad.withUnsafeMutableBufferPointer { cg in
-                                        IntegerTraining.inputGradient(codes: q.baseAddress!, samples: n, outChannels: o, pixels: l, step: st.baseAddress!,
-                                                                      offset: off.baseAddress!, perRow: xc.grouping == .rows,
-                                                                      weightsTransposed: wt.baseAddress!, transposedSums: ts.baseAddress!, k: k,
-                                                                      into: cg.baseAddress!)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                var colGrad = IntegerTraining.inputGradient(codes: xc, outChannels: o, pixels: l, weightsTransposed: weightsT,
+                                                            transposedSums: weightsTSums, k: k)
                 if let transform {
                     var mixed = [Float](repeating: 0, count: colGrad.count)
                     colGrad.withUnsafeBufferPointer { src in
