@@ -227,27 +227,8 @@ final class FQTLayerStages {
 
     /// `QuantizedOperands`' weight codes, then the layer's weight sums and `wᵀ` with its sums.
     static func weightQuantization(_ weight: [Float], o: Int, k: Int, bits: Int) -> Weights {
-        var wc = [Int8](repeating: 0, count: weight.count)
-        var ws = [Float](repeating: 0, count: o)
-        weight.withUnsafeBufferPointer { p in
-            wc.withUnsafeMutableBufferPointer { c in
-                ws.withUnsafeMutableBufferPointer { s in
-                    IntegerTraining.quantizeWeights(p, outChannels: o, bits: bits, codes: c.baseAddress!, steps: s.baseAddress!)
-                }
-            }
-        }
-        var weightSums = [Int32](repeating: 0, count: o)
-        for oc in 0..<o { weightSums[oc] = wc[(oc * k)..<((oc + 1) * k)].reduce(0) { $0 + Int32($1) } }
-        var transposed = [Int8](repeating: 0, count: o * k)
-        var transposedSums = [Int32](repeating: 0, count: k)
-        for oc in 0..<o {
-            for i in 0..<k {
-                let v = wc[oc * k + i]
-                transposed[i * o + oc] = v
-                transposedSums[i] += Int32(v)
-            }
-        }
-        return Weights(codes: wc, steps: ws, sums: weightSums, transposed: transposed, transposedSums: transposedSums)
+        let w = weight.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: bits) }
+        return Weights(codes: w.codes, steps: w.steps, sums: w.sums, transposed: w.transposed, transposedSums: w.transposedSums)
     }
 
     static func forwardGEMM(_ cols: [Int8], scale: IntegerTraining.ActivationScale, weights: Weights, bias: [Float]?,

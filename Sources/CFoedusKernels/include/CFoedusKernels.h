@@ -82,4 +82,9 @@ void foedus_keep_large_blocks(long mmap_threshold, long trim_threshold);
 void foedus_philox_uniform_f32(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t first, long count,
                                float low, float width, float top, float *out, int vectorized);
 
+/// FQT activation codes: q[i] = clamp(round_half_away(x[i]·inv_step) + zero, 0, top).
+void foedus_fqt_quantize_u8(const float *x, long n, float inv_step, float zero, float top, uint8_t *q);
+/// FQT symmetric weight codes: q[i] = clamp(round_half_away(w[i] / step), −top, top).
+void foedus_fqt_quantize_s8(const float *w, long n, float step, float top, int8_t *q);
+
 #endif

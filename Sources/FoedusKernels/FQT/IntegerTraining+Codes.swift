@@ -1,3 +1,5 @@
+import CFoedusKernels
+
 /// The forward quantizers of fully quantized training and the im2col of their codes.
 extension IntegerTraining {
     /// An activation tensor's affine map: `x̃ = (q − zeroPoint)·step`, `q ∈ [0, 2^bits − 1]`.
@@ -42,15 +44,29 @@ extension IntegerTraining {
         }
 
         /// Nearest codes `q = clamp(round(x/step) + z, 0, 2^bits − 1)` (ties away from zero);
-        /// all zeros when the step is not finite (a non-finite input).
+        /// all zeros when the step is not finite (a non-finite input). Runs the C kernel,
+        /// bit-identical to ``quantizeReference(_:into:)``.
         public func quantize(_ x: UnsafeBufferPointer<Float>, into q: UnsafeMutablePointer<UInt8>) {
             guard step.isFinite else {
                 q.update(repeating: 0, count: x.count)
                 return
             }
+            guard let base = x.baseAddress else { return }
+            foedus_fqt_quantize_u8(base, x.count, 1 / step, Float(zeroPoint), Float((1 << bits) - 1), q)
+        }
+
+        /// The scalar reference twin of ``quantize(_:into:)``.
+        public func quantizeReference(_ x: UnsafeBufferPointer<Float>, into q: UnsafeMutablePointer<UInt8>) {
+            guard step.isFinite else {
+                q.update(repeating: 0, count: x.count)
+                return
+            }
             let top = Float((1 << bits) - 1), z = Float(zeroPoint), inv = 1 / step
+            // The clamped code is an integer in [0, 255]: its byte is the low mantissa byte of
+            // code + 2²³, a conversion that cannot trap, so the loop vectorises.
             for i in 0..<x.count {
-                q[i] = UInt8(Swift.min(Swift.max(IntegerTraining.roundAway(x[i] * inv) + z, 0), top))
+                let code = Swift.min(Swift.max(IntegerTraining.roundAway(x[i] * inv) + z, 0), top)
+                q[i] = UInt8(truncatingIfNeeded: (code + 0x1p23).bitPattern)
             }
         }
 
@@ -60,13 +76,16 @@ extension IntegerTraining {
         }
     }
 
-    /// `v.rounded()` (ties away from zero) without the libm call `rounded()` lowers to: the
-    /// truncation plus one step when the exact remainder `v − trunc(v)` reaches ½. Identical for
-    /// every finite Float (the remainder is exact for |v| < 2²³, and larger values are integers).
+    /// `v.rounded()` (ties away from zero) for `|v| ≤ 2²⁴`, without the libm calls `rounded()`
+    /// lowers to on baseline x86-64: truncation through an Int32 conversion, plus one step when
+    /// the exact remainder `v − trunc(v)` reaches ½ (every Float of magnitude ≥ 2²³ is an
+    /// integer). Larger magnitudes return ±2²⁴: every caller clamps to at most 8 bits anyway.
     @inline(__always)
     public static func roundAway(_ v: Float) -> Float {
-        let t = v.rounded(.towardZero)
-        let r = v - t
+        let limit: Float = 0x1p24
+        let c = v > limit ? limit : (v < -limit ? -limit : v)
+        let t = Float(Int32(c))
+        let r = c - t
         return r >= 0.5 ? t + 1 : (r <= -0.5 ? t - 1 : t)
     }
 
@@ -74,8 +93,9 @@ extension IntegerTraining {
     /// `q ∈ [−(2^(bits−1) − 1), 2^(bits−1) − 1]`, `step[o] = max_k |w[o][k]| / (2^(bits−1) − 1)`
     /// (1 for an all-zero channel), nearest rounding (ties away from zero). A channel holding
     /// NaN or ±∞ gets codes 0 and a NaN step.
+    /// `reference: true` runs the scalar Swift twin of the C kernel (bit-identical).
     public static func quantizeWeights(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int,
-                                       codes: UnsafeMutablePointer<Int8>, steps: UnsafeMutablePointer<Float>) {
+                                       codes: UnsafeMutablePointer<Int8>, steps: UnsafeMutablePointer<Float>, reference: Bool = false) {
         precondition((2...8).contains(bits) && o > 0 && w.count % o == 0, "IntegerTraining.quantizeWeights: \(w.count) weights, \(o) channels, \(bits) bits")
         let k = w.count / o
         let top = Float((1 << (bits - 1)) - 1)
@@ -94,8 +114,14 @@ extension IntegerTraining {
             }
             let step = m > 0 ? m / top : 1
             steps[oc] = step
+            if !reference {
+                foedus_fqt_quantize_s8(w.baseAddress! + oc * k, k, step, top, codes + oc * k)
+                continue
+            }
             for i in 0..<k {
-                codes[oc * k + i] = Int8(Swift.min(Swift.max(IntegerTraining.roundAway(w[oc * k + i] / step), -top), top))
+                // An integer in [−127, 127] read from the mantissa of code + 2²³ + 128.
+                let code = Swift.min(Swift.max(IntegerTraining.roundAway(w[oc * k + i] / step), -top), top)
+                codes[oc * k + i] = Int8(bitPattern: UInt8(truncatingIfNeeded: (code + (0x1p23 + 128)).bitPattern) ^ 0x80)
             }
         }
     }
@@ -126,7 +152,12 @@ extension IntegerTraining {
                             let valid = g.validColumns(kernelColumn: j)
                             let offset = j * g.dilationW - g.padW
                             for ox in 0..<valid.lowerBound { drow[ox] = pad }
-                            for ox in valid { drow[ox] = Int8(bitPattern: src[ox * g.strideW + offset] ^ 0x80) }
+                            if g.strideW == 1 {
+                                let s1 = src + offset
+                                for ox in valid { drow[ox] = Int8(bitPattern: s1[ox] ^ 0x80) }
+                            } else {
+                                for ox in valid { drow[ox] = Int8(bitPattern: src[ox * g.strideW + offset] ^ 0x80) }
+                            }
                             for ox in valid.upperBound..<ow { drow[ox] = pad }
                         }
                         row += 1
@@ -141,6 +172,61 @@ extension IntegerTraining {
         for s in 0..<n {
             let src = codes + s * k
             for f in 0..<k { cols[f * n + s] = Int8(bitPattern: src[f] ^ 0x80) }
+        }
+    }
+
+    /// Symmetric per-channel weight codes and what the three GEMMs of a layer need from them.
+    public struct WeightCodes: Sendable {
+        public let outChannels: Int, k: Int
+        /// `q[o][k]`, `[O, K]` row-major.
+        public let codes: [Int8]
+        /// `Δw[o]` (NaN for a channel holding NaN or ±∞).
+        public let steps: [Float]
+        /// `Σ_k q[o][k]`.
+        public let sums: [Int32]
+        /// `qᵀ`, `[K, O]` row-major, for the input-gradient GEMM.
+        public let transposed: [Int8]
+        /// `Σ_o q[o][k]`.
+        public let transposedSums: [Int32]
+
+        /// Quantizes `[O, K]` weights (``quantizeWeights(_:outChannels:bits:codes:steps:)``).
+        public init(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int) {
+            precondition(o > 0 && w.count % o == 0, "IntegerTraining.WeightCodes: \(w.count) weights for \(o) channels")
+            let k = w.count / o
+            var steps = [Float](repeating: 0, count: o)
+            let codes = [Int8](unsafeUninitializedCapacity: w.count) { c, n in
+                steps.withUnsafeMutableBufferPointer { quantizeWeights(w, outChannels: o, bits: bits, codes: c.baseAddress!, steps: $0.baseAddress!) }
+                n = w.count
+            }
+            var sums = [Int32](repeating: 0, count: o)
+            var transposedSums = [Int32](repeating: 0, count: k)
+            let transposed = [Int8](unsafeUninitializedCapacity: w.count) { t, n in
+                codes.withUnsafeBufferPointer { q in
+                    sums.withUnsafeMutableBufferPointer { rs in
+                        transposedSums.withUnsafeMutableBufferPointer { cs in
+                            for oc in 0..<o {
+                                let row = q.baseAddress! + oc * k
+                                var total: Int32 = 0
+                                for i in 0..<k {
+                                    let v = row[i]
+                                    total &+= Int32(v)
+                                    cs[i] &+= Int32(v)
+                                    t[i * o + oc] = v
+                                }
+                                rs[oc] = total
+                            }
+                        }
+                    }
+                }
+                n = w.count
+            }
+            self.outChannels = o
+            self.k = k
+            self.codes = codes
+            self.steps = steps
+            self.sums = sums
+            self.transposed = transposed
+            self.transposedSums = transposedSums
         }
     }
 }

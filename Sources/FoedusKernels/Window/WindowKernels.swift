@@ -23,7 +23,12 @@ public enum WindowKernels {
                         let valid = g.validColumns(kernelColumn: j)
                         let offset = j * g.dilationW - g.padW
                         for ox in 0..<valid.lowerBound { drow[ox] = 0 }
-                        for ox in valid { drow[ox] = src[ox * g.strideW + offset] }
+                        if g.strideW == 1 {
+                            let s1 = src + offset
+                            for ox in valid { drow[ox] = s1[ox] }
+                        } else {
+                            for ox in valid { drow[ox] = src[ox * g.strideW + offset] }
+                        }
                         for ox in valid.upperBound..<ow { drow[ox] = 0 }
                     }
                     row += 1
@@ -50,7 +55,13 @@ public enum WindowKernels {
                         let drow = xc + iy * g.width
                         let srow = src + oy * ow
                         let offset = j * g.dilationW - g.padW
-                        for ox in g.validColumns(kernelColumn: j) { drow[ox * g.strideW + offset] += srow[ox] }
+                        let valid = g.validColumns(kernelColumn: j)
+                        if g.strideW == 1 {
+                            let d1 = drow + offset
+                            for ox in valid { d1[ox] += srow[ox] }
+                        } else {
+                            for ox in valid { drow[ox * g.strideW + offset] += srow[ox] }
+                        }
                     }
                     row += 1
                 }

@@ -54,8 +54,7 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                        samples n: Int, k: Int, pixels l: Int, outputShape: [Int], mode: Mode, key: RandomKey?,
                        fold: @escaping @Sendable ([Float]) -> Tensor) -> Tensor {
         let o = ops.outChannels
-        var weightSums = [Int32](repeating: 0, count: o)
-        for oc in 0..<o { weightSums[oc] = ops.weightCodes[(oc * k)..<((oc + 1) * k)].reduce(0) { $0 + Int32($1) } }
+        let weightSums = ops.weights.sums
         let biasValues = bias.map { b -> [Float] in
             precondition(b.shape == [o], "[\(name)] bias \(b.shape) for \(o) outputs")
             return b.scalars(as: Float.self)
@@ -83,17 +82,7 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         guard mode == .train, inputs.contains(where: \.isTracked) else { return value }
         guard let key else { preconditionFailure("[\(name)] fully quantized training needs a random key in the layer context") }
 
-        // wᵀ as [K, O] and its row sums, for the input-gradient GEMM.
-        var transposed = [Int8](repeating: 0, count: o * k)
-        var transposedSums = [Int32](repeating: 0, count: k)
-        for oc in 0..<o {
-            for i in 0..<k {
-                let v = ops.weightCodes[oc * k + i]
-                transposed[i * o + oc] = v
-                transposedSums[i] += Int32(v)
-            }
-        }
-        let weightsT = transposed, weightsTSums = transposedSums
+        let weightsT = ops.weights.transposed, weightsTSums = ops.weights.transposedSums
         let config = self.config, scale = ops.scale, steps = ops.weightSteps
         let needsInput = x.isTracked, hasBias = bias != nil, weightShape = weight.shape
         let shapes = inputs.map(\.shape)

@@ -8,31 +8,20 @@ struct QuantizedOperands {
     let scale: IntegerTraining.ActivationScale
     /// Activation codes in the input's layout.
     let codes: [UInt8]
-    /// Weight codes `[O, K]` and per-channel steps.
-    let weightCodes: [Int8]
-    let weightSteps: [Float]
-    let outChannels: Int
+    /// Weight codes `[O, K]`, per-channel steps, sums and the transpose.
+    let weights: IntegerTraining.WeightCodes
+    var weightCodes: [Int8] { weights.codes }
+    var weightSteps: [Float] { weights.steps }
+    var outChannels: Int { weights.outChannels }
 
     init(x: Tensor, weight: Tensor, config: QuantizedTraining, layer: String) {
         precondition(x.dtype == .float32 && weight.dtype == .float32, "[\(layer)] quantized training needs float32 tensors, got \(x.dtype) and \(weight.dtype)")
         let scale = x.withUnsafeBufferPointer(as: Float.self) { IntegerTraining.ActivationScale($0, bits: config.activationBits) }
         var codes = [UInt8](repeating: 0, count: x.scalarCount)
         x.withUnsafeBufferPointer(as: Float.self) { p in codes.withUnsafeMutableBufferPointer { scale.quantize(p, into: $0.baseAddress!) } }
-        let o = weight.shape[0]
-        var wc = [Int8](repeating: 0, count: weight.scalarCount)
-        var ws = [Float](repeating: 0, count: o)
-        weight.withUnsafeBufferPointer(as: Float.self) { p in
-            wc.withUnsafeMutableBufferPointer { c in
-                ws.withUnsafeMutableBufferPointer { s in
-                    IntegerTraining.quantizeWeights(p, outChannels: o, bits: config.weightBits, codes: c.baseAddress!, steps: s.baseAddress!)
-                }
-            }
-        }
         self.scale = scale
         self.codes = codes
-        weightCodes = wc
-        weightSteps = ws
-        outChannels = o
+        weights = weight.withUnsafeBufferPointer(as: Float.self) { IntegerTraining.WeightCodes($0, outChannels: weight.shape[0], bits: config.weightBits) }
     }
 
     /// `x̃ = (q − z)·Δx` in the input's shape.
