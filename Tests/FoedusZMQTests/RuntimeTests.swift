@@ -49,9 +49,11 @@ final class RuntimeTests: XCTestCase {
 
     func testServerWithThreeClientsMatchesTheSimulatorBitForBit() throws {
         // Oracle: the in-process simulator's final state, compared for exact equality, on the
-        // float32, int8 and int4 uplinks, and with an int8 downlink.
-        for (wire, downlink) in [("fp32", "fp32"), ("int8", "fp32"), ("int4", "int8")] {
-            let config = try Self.config(["federation.wire=\(wire)", "federation.downlink=\(downlink)"])
+        // float32, int8 and int4 uplinks, with an int8 downlink, and with clients that train
+        // fully quantized (integer GEMMs, BHQ gradients) and ship int8.
+        let fqt = ["training.precision=fqt", "training.gradient_quantizer=bhq", "training.gradient_bits=5"]
+        for (wire, downlink, extra) in [("fp32", "fp32", []), ("int8", "fp32", []), ("int4", "int8", []), ("int8", "fp32", fqt)] {
+            let config = try Self.config(["federation.wire=\(wire)", "federation.downlink=\(downlink)"] + extra)
             let expected = try Self.simulator(config).run(recorder: nil)
             let server = try FederationServer(simulator: try Self.simulator(config), options: ServerOptions(bind: "tcp://127.0.0.1:*", minClients: 3, registrationTimeout: 60), recorder: nil)
             let endpoint = server.endpoint
@@ -61,7 +63,7 @@ final class RuntimeTests: XCTestCase {
             }
             let final = try running.wait(seconds: 120)
             for c in clients { XCTAssertEqual(try c.wait(seconds: 30).tasks, 3) }
-            XCTAssertEqual(final, expected, "\(wire)/\(downlink)")
+            XCTAssertEqual(final, expected, "\(wire)/\(downlink) \(extra)")
             XCTAssertEqual(server.statistics.updates, 9)
             XCTAssertEqual(server.statistics.malformed, 0)
         }
