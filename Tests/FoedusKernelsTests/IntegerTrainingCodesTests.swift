@@ -64,4 +64,21 @@ final class IntegerTrainingRoundingTests: XCTestCase {
             XCTAssertEqual(sa, sb)
         }
     }
+
+    func testLayoutStepsMatchTheirDefinitions() {
+        // Oracle: index arithmetic of the definitions; pixels 37 (not a multiple of the 16-pixel tile).
+        let n = 3, o = 5, l = 37
+        let g = (0..<(n * o * l)).map { Float($0) * 0.5 - 100 }
+        let scales: [Float] = [0.5, -2, 3, 0.25, 1]
+        let t = g.withUnsafeBufferPointer { IntegerTraining.pixelsByChannels($0, samples: n, channels: o, pixels: l) }
+        let scaled = g.withUnsafeBufferPointer { IntegerTraining.scaledByChannel($0, samples: n, channels: o, pixels: l, scales: scales) }
+        for s in 0..<n {
+            for c in 0..<o {
+                for p in 0..<l {
+                    XCTAssertEqual(t[(s * l + p) * o + c], g[(s * o + c) * l + p])
+                    XCTAssertEqual(scaled[(s * o + c) * l + p], g[(s * o + c) * l + p] * scales[c])
+                }
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 # The FQT accuracy table: cnn-gn on Fashion-MNIST trained centrally with FP32, QAT-8 and FQT
 # (PTQ / PSQ / BHQ input-gradient quantizers at 8, 6, 5 and 4 bits; weight gradients at 8 bits),
 # same seed, same epochs, same schedule. Two runs at a time, one thread each.
-#   bash benchmarks/fqt/accuracy.sh [EPOCHS] [OUT_DIR]
+#   bash benchmarks/fqt/accuracy.sh [EPOCHS] [OUT_DIR]      (env: SEED=1, BITS="8 6 5 4", LIMIT=)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EPOCHS=${1:-1}
@@ -13,7 +13,8 @@ mkdir -p "$OUT"
 swift build -c release --product foedus >&2
 BIN=.build/release/foedus
 jobs_list=("fp32" "qat")
-for q in ptq psq bhq; do for b in 8 6 5 4; do jobs_list+=("fqt $q $b"); done; done
+BITS=${BITS:-8 6 5 4}
+for q in ptq psq bhq; do for b in $BITS; do jobs_list+=("fqt $q $b"); done; done
 
 run() {
     local spec=($1) name args
@@ -36,9 +37,9 @@ rows = []
 for f in sorted(os.listdir(out)):
     if f.endswith('.json'):
         d = json.load(open(os.path.join(out, f)))
-        rows.append((f[:-5], d['precision'], d['test_accuracy'] * 100, d['seconds_per_step'] * 1000, d['epochs']))
+        rows.append((f[:-5], d['precision'], d['seed'], d['test_accuracy'] * 100, d['final_train_loss'], d['seconds_per_step'] * 1000, d['epochs']))
 with open(os.path.join(out, 'table.csv'), 'w') as t:
-    t.write('run,precision,test_accuracy,ms_per_step,epochs\n')
-    for r in rows: t.write('%s,%s,%.2f,%.1f,%d\n' % r)
+    t.write('run,precision,seed,test_accuracy,final_train_loss,ms_per_step,epochs\n')
+    for r in rows: t.write('%s,%s,%d,%.2f,%.4f,%.1f,%d\n' % r)
 print(open(os.path.join(out, 'table.csv')).read())
 PY

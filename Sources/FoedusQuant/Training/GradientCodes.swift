@@ -12,20 +12,9 @@ public enum GradientCodes {
         forWeights(weightLayout(g, samples: n, channels: o, pixels: l), channels: o, config: config, key: key)
     }
 
-    /// G `[N, O, L]` transposed to `[N·L, O]`.
+    /// G `[N, O, L]` transposed to `[N·L, O]` (``IntegerTraining/pixelsByChannels(_:samples:channels:pixels:)``).
     public static func weightLayout(_ g: UnsafeBufferPointer<Float>, samples n: Int, channels o: Int, pixels l: Int) -> [Float] {
-        precondition(g.count == n * o * l, "GradientCodes.weightLayout: \(g.count) values for \(n)×\(o)×\(l)")
-        var transposed = [Float](repeating: 0, count: g.count)
-        transposed.withUnsafeMutableBufferPointer { t in
-            for s in 0..<n {
-                for c in 0..<o {
-                    let src = g.baseAddress! + (s * o + c) * l
-                    let dst = t.baseAddress! + s * l * o + c
-                    for p in 0..<l { dst[p * o] = src[p] }
-                }
-            }
-        }
-        return transposed
+        IntegerTraining.pixelsByChannels(g, samples: n, channels: o, pixels: l)
     }
 
     /// The weight-gradient quantizer on G already in the `[N·L, O]` layout.
@@ -47,19 +36,9 @@ public enum GradientCodes {
         forInputs(scaledByWeightSteps(g, samples: n, channels: o, pixels: l, weightSteps: weightSteps), samples: n, config: config, key: key)
     }
 
-    /// `G·diag(Δw)`: channel `c` of every sample times `weightSteps[c]`.
+    /// `G·diag(Δw)` (``IntegerTraining/scaledByChannel(_:samples:channels:pixels:scales:)``).
     public static func scaledByWeightSteps(_ g: UnsafeBufferPointer<Float>, samples n: Int, channels o: Int, pixels l: Int, weightSteps: [Float]) -> [Float] {
-        precondition(g.count == n * o * l && weightSteps.count == o, "GradientCodes.scaledByWeightSteps: \(g.count) values, \(weightSteps.count) steps for \(n)×\(o)×\(l)")
-        var scaled = [Float](repeating: 0, count: g.count)
-        scaled.withUnsafeMutableBufferPointer { t in
-            for s in 0..<n {
-                for c in 0..<o {
-                    let off = (s * o + c) * l, w = weightSteps[c]
-                    for p in 0..<l { t[off + p] = g[off + p] * w }
-                }
-            }
-        }
-        return scaled
+        IntegerTraining.scaledByChannel(g, samples: n, channels: o, pixels: l, scales: weightSteps)
     }
 
     /// The input-gradient quantizer on the scaled gradient, `[N, O·L]`.
