@@ -129,7 +129,7 @@ final class FQTLayerStages {
                                                              key: key.derived("input-gradient"))
             inputCodes = codes
             self.transform = transform
-            columnGradient = Self.inputGradientGEMM(codes, n: n, o: o, l: l, k: k, weights: weights)
+            columnGradient = Self.inputGradientGEMM(codes, n: n, o: o, l: l, k: k, weights: weights, window: window)
         } else {
             inputCodes = nil
             transform = nil
@@ -175,32 +175,21 @@ final class FQTLayerStages {
             let t = Self.scaleByWeightSteps(g, n: n, o: o, l: l, steps: weights.steps)
             return t[t.count / 2]
         }))
-        list.append(("in-grad GEMM (inputGradient)", { [self] in
-            Self.inputGradientGEMM(inputCodes, n: n, o: o, l: l, k: k, weights: weights)[n * k * l / 2]
+        list.append((window == nil ? "in-grad GEMM (inputGradient)" : "in-grad GEMM → image (inputGradientImages)", { [self] in
+            let dx = Self.inputGradientGEMM(inputCodes, n: n, o: o, l: l, k: k, weights: weights, window: window)
+            return dx[dx.count / 2]
         }))
         if let transform {
             list.append(("BHQ inverse (applyInverse)", { [self] in
                 var mixed = [Float](repeating: 0, count: columnGradient.count)
-                columnGradient.withUnsafeBufferPointer { src in mixed.withUnsafeMutableBufferPointer { transform.applyInverse(src, cols: k * l, into: $0) } }
+                columnGradient.withUnsafeBufferPointer { src in mixed.withUnsafeMutableBufferPointer { transform.applyInverse(src, cols: src.count / n, into: $0) } }
                 return mixed[mixed.count / 2]
-            }))
-        }
-        if let window {
-            list.append(("col2im fold (WindowKernels.fold)", { [self] in
-                let image = window.channels * window.height * window.width
-                var dx = [Float](repeating: 0, count: n * image)
-                columnGradient.withUnsafeBufferPointer { c in
-                    dx.withUnsafeMutableBufferPointer { d in
-                        for s in 0..<n { WindowKernels.fold(c.baseAddress! + s * k * l, d.baseAddress! + s * image, window) }
-                    }
-                }
-                return Tensor(shape: [n, window.channels, window.height, window.width], scalars: dx).withUnsafeBufferPointer(as: Float.self) { $0[image / 2] }
             }))
         }
         return list
     }
 
-    // MARK: Copies of QuantizedOperands and IntegerTrainingArithmetic (FoedusQuant/Training)
+    // MARK: The stages of QuantizedOperands and IntegerTrainingArithmetic (FoedusQuant/Training), one call each
 
     static func activationQuantization(_ x: [Float], bits: Int) -> (IntegerTraining.ActivationScale, [UInt8]) {
         x.withUnsafeBufferPointer { p in
@@ -279,9 +268,15 @@ final class FQTLayerStages {
         g.withUnsafeBufferPointer { GradientCodes.scaledByWeightSteps($0, samples: n, channels: o, pixels: l, weightSteps: steps) }
     }
 
-    static func inputGradientGEMM(_ xc: AffineCodes, n: Int, o: Int, l: Int, k: Int, weights: Weights) -> [Float] {
-        IntegerTraining.inputGradient(codes: xc, outChannels: o, pixels: l, weightsTransposed: weights.transposed,
-                                      transposedSums: weights.transposedSums, k: k)
+    /// The input gradient as the step computes it: per sample into image layout for a conv
+    /// (GEMM, rescale and col2im fused), batched `[N, K]` for a linear layer.
+    static func inputGradientGEMM(_ xc: AffineCodes, n: Int, o: Int, l: Int, k: Int, weights: Weights, window: WindowGeometry?) -> [Float] {
+        if let window {
+            return IntegerTraining.inputGradientImages(codes: xc, outChannels: o, window: window, weightsTransposed: weights.transposed,
+                                                       transposedSums: weights.transposedSums)
+        }
+        return IntegerTraining.inputGradient(codes: xc, outChannels: o, pixels: l, weightsTransposed: weights.transposed,
+                                             transposedSums: weights.transposedSums, k: k)
     }
 }
 
@@ -413,7 +408,7 @@ struct FQTStageProfile {
         let kinds: [(String, (String) -> Bool)] = [
             ("quantization (act, weight, w-grad, in-grad)", { $0.contains("quant") }),
             ("integer GEMMs (fwd, w-grad, in-grad)", { $0.contains("GEMM") }),
-            ("im2col / transposes / fold / BHQ inverse", { $0.contains("im2col") || $0.contains("transpose codes") || $0.contains("fold") || $0.contains("inverse") }),
+            ("im2col / transposes / BHQ inverse", { $0.contains("im2col") || $0.contains("transpose codes") || $0.contains("inverse") }),
         ]
         return kinds.map { name, match in (name, rows.filter { !$0.isPart && match($0.stage) }.compactMap { $0.seconds[column] }.reduce(0, +)) }
     }

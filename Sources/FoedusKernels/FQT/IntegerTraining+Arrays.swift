@@ -51,4 +51,30 @@ extension IntegerTraining {
         }
         return out
     }
+
+    /// ``inputGradientImages(codes:samples:outChannels:window:step:offset:perRow:weightsTransposed:transposedSums:into:)``
+    /// over arrays: gradient codes `[N, O·L]`, `wᵀ` `[K, O]`; returns `∇X` `[N, C·H·W]`.
+    public static func inputGradientImages(codes: AffineCodes, outChannels o: Int, window g: WindowGeometry,
+                                           weightsTransposed: [Int8], transposedSums: [Int32]) -> [Float] {
+        let n = codes.rows, l = g.outHeight * g.outWidth, k = g.channels * g.kernelH * g.kernelW
+        precondition(codes.cols == o * l && weightsTransposed.count == k * o && transposedSums.count == k,
+                     "IntegerTraining.inputGradientImages: codes \(codes.rows)×\(codes.cols), wᵀ \(weightsTransposed.count) for \(g), O \(o)")
+        var out = [Float](repeating: 0, count: n * g.channels * g.height * g.width)
+        codes.codes.withUnsafeBufferPointer { q in
+            codes.step.withUnsafeBufferPointer { st in
+                codes.offset.withUnsafeBufferPointer { off in
+                    weightsTransposed.withUnsafeBufferPointer { wt in
+                        transposedSums.withUnsafeBufferPointer { ts in
+                            out.withUnsafeMutableBufferPointer { d in
+                                inputGradientImages(codes: q.baseAddress!, samples: n, outChannels: o, window: g, step: st.baseAddress!,
+                                                    offset: off.baseAddress!, perRow: codes.grouping == .rows, weightsTransposed: wt.baseAddress!,
+                                                    transposedSums: ts.baseAddress!, into: d.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -128,4 +128,36 @@ public enum IntegerTraining {
             }
         }
     }
+
+    /// The input gradient of a convolution straight into image layout, one sample at a time:
+    /// per sample the `[O, L]` codes are the GEMM's B as they lie, the `[K, L]` product and its
+    /// column gradient stay in cache, and col2im folds them into `dx[n]` (`C·H·W` floats). Equal
+    /// to ``inputGradient(codes:samples:outChannels:pixels:step:offset:perRow:weightsTransposed:transposedSums:k:into:)``
+    /// followed by ``WindowKernels/fold(_:_:_:)`` per sample, without the `[N, K, L]` intermediate.
+    public static func inputGradientImages(codes: UnsafePointer<UInt8>, samples n: Int, outChannels o: Int, window g: WindowGeometry,
+                                           step: UnsafePointer<Float>, offset: UnsafePointer<Float>, perRow: Bool,
+                                           weightsTransposed: UnsafePointer<Int8>, transposedSums: UnsafePointer<Int32>,
+                                           into dx: UnsafeMutablePointer<Float>) {
+        let l = g.outHeight * g.outWidth, k = g.channels * g.kernelH * g.kernelW
+        let image = g.channels * g.height * g.width
+        let shifted = UnsafeMutablePointer<Int8>.allocate(capacity: max(o * l, 1))
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: max(k * l, 1))
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: max(k * l, 1))
+        defer { shifted.deallocate(); acc.deallocate(); cols.deallocate() }
+        for s in 0..<n {
+            let src = codes + s * o * l
+            for i in 0..<(o * l) { shifted[i] = Int8(bitPattern: src[i] ^ 0x80) }
+            let packed = PackedInt8Matrix(shifted, k: o, n: l, strideK: l, strideN: 1)
+            IntegerGEMM.multiply(weightsTransposed, lda: o, m: k, packed, into: acc, ldc: l)
+            let grp = perRow ? s : 0
+            let st = step[grp], off = offset[grp]
+            for kk in 0..<k {
+                let ws = transposedSums[kk]
+                let centre = Float(128 &* ws) * st + off * Float(ws)
+                let a = acc + kk * l, c = cols + kk * l
+                for p in 0..<l { c[p] = Float(a[p]) * st + centre }
+            }
+            WindowKernels.fold(cols, dx + s * image, g)
+        }
+    }
 }

@@ -23,16 +23,10 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         ops.codes.withUnsafeBufferPointer { q in
             cols.withUnsafeMutableBufferPointer { IntegerTraining.columns(q.baseAddress!, samples: n, geometry: g, zeroPoint: ops.scale.zeroPoint, into: $0.baseAddress!) }
         }
-        let image = g.channels * g.height * g.width
         return layer("fqt.conv2d", x: x, weight: weight, bias: bias, ops: ops, columns: cols, samples: n, k: k, pixels: l,
-                     outputShape: [n, ops.outChannels, g.outHeight, g.outWidth], mode: mode, key: key) { colGrad in
-            var dx = [Float](repeating: 0, count: n * image)
-            colGrad.withUnsafeBufferPointer { c in
-                dx.withUnsafeMutableBufferPointer { d in
-                    for s in 0..<n { WindowKernels.fold(c.baseAddress! + s * k * l, d.baseAddress! + s * image, g) }
-                }
-            }
-            return Tensor(shape: x.shape, scalars: dx)
+                     outputShape: [n, ops.outChannels, g.outHeight, g.outWidth], mode: mode, key: key) { codes, weights in
+            IntegerTraining.inputGradientImages(codes: codes, outChannels: weights.outChannels, window: g,
+                                                weightsTransposed: weights.transposed, transposedSums: weights.transposedSums)
         }
     }
 
@@ -45,14 +39,19 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
             cols.withUnsafeMutableBufferPointer { IntegerTraining.transposedColumns(q.baseAddress!, samples: n, features: k, into: $0.baseAddress!) }
         }
         return layer("fqt.linear", x: x, weight: weight, bias: bias, ops: ops, columns: cols, samples: n, k: k, pixels: 1,
-                     outputShape: [n, ops.outChannels], mode: mode, key: key) { Tensor(shape: x.shape, scalars: $0) }
+                     outputShape: [n, ops.outChannels], mode: mode, key: key) { codes, weights in
+            IntegerTraining.inputGradient(codes: codes, outChannels: weights.outChannels, pixels: 1, weightsTransposed: weights.transposed,
+                                          transposedSums: weights.transposedSums, k: k)
+        }
     }
 
     /// The integer forward pass and, when anything is tracked in training mode, the integer
-    /// backward pass. `fold` turns per-sample column gradients `[N, K, L]` into the input's gradient.
+    /// backward pass. `inputGradient` maps the input-gradient codes `[N, O·L]` to `∇X` as
+    /// `[N, input size]` (before BHQ's inverse, which acts on the sample axis and so commutes
+    /// with it).
     private func layer(_ name: String, x: Tensor, weight: Tensor, bias: Tensor?, ops: QuantizedOperands, columns: [Int8],
                        samples n: Int, k: Int, pixels l: Int, outputShape: [Int], mode: Mode, key: RandomKey?,
-                       fold: @escaping @Sendable ([Float]) -> Tensor) -> Tensor {
+                       inputGradient: @escaping @Sendable (AffineCodes, IntegerTraining.WeightCodes) -> [Float]) -> Tensor {
         let o = ops.outChannels
         let weightSums = ops.weights.sums
         let biasValues = bias.map { b -> [Float] in
@@ -82,7 +81,7 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         guard mode == .train, inputs.contains(where: \.isTracked) else { return value }
         guard let key else { preconditionFailure("[\(name)] fully quantized training needs a random key in the layer context") }
 
-        let weightsT = ops.weights.transposed, weightsTSums = ops.weights.transposedSums
+        let weights = ops.weights, inputShape = x.shape
         let config = self.config, scale = ops.scale, steps = ops.weightSteps
         let needsInput = x.isTracked, hasBias = bias != nil, weightShape = weight.shape
         let shapes = inputs.map(\.shape)
@@ -99,16 +98,15 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                 let (xc, transform) = g.withUnsafeBufferPointer {
                     GradientCodes.forInputs($0, samples: n, channels: o, pixels: l, weightSteps: steps, config: config, key: key.derived("input-gradient"))
                 }
-                var colGrad = IntegerTraining.inputGradient(codes: xc, outChannels: o, pixels: l, weightsTransposed: weightsT,
-                                                            transposedSums: weightsTSums, k: k)
+                var dxValues = inputGradient(xc, weights)
                 if let transform {
-                    var mixed = [Float](repeating: 0, count: colGrad.count)
-                    colGrad.withUnsafeBufferPointer { src in
-                        mixed.withUnsafeMutableBufferPointer { transform.applyInverse(src, cols: k * l, into: $0) }
+                    var mixed = [Float](repeating: 0, count: dxValues.count)
+                    dxValues.withUnsafeBufferPointer { src in
+                        mixed.withUnsafeMutableBufferPointer { transform.applyInverse(src, cols: src.count / n, into: $0) }
                     }
-                    colGrad = mixed
+                    dxValues = mixed
                 }
-                dx = fold(colGrad)
+                dx = Tensor(shape: inputShape, scalars: dxValues)
             }
             var grads: [Tensor?] = [dx, Tensor(shape: weightShape, scalars: dw)]
             if hasBias { grads.append(Tensor(shape: [o], scalars: db)) }
