@@ -25,7 +25,7 @@ run() {
     [ -s "$OUT/$name.json" ] && { echo "skip $name" >&2; return; }
     echo "run $name" >&2
     $BIN train --model cnn-gn --epochs "$EPOCHS" --seed "$SEED" --threads 1 ${LIMIT:+--limit $LIMIT} "${args[@]}" \
-        --json --quiet > "$OUT/$name.json.tmp" 2> "$OUT/$name.log" && mv "$OUT/$name.json.tmp" "$OUT/$name.json"
+        --json --quiet > "$OUT/$name.json.tmp" 2> "$OUT/$name.log" && mv "$OUT/$name.json.tmp" "$OUT/$name.json" && rm -f "$OUT/$name.log"
 }
 export -f run
 export OUT EPOCHS SEED LIMIT BIN
