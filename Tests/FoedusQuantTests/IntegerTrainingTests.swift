@@ -178,6 +178,35 @@ final class IntegerTrainingTests: XCTestCase {
         }
     }
 
+    func testResNetTrainsFullyQuantized() throws {
+        // ResNet-20-GN (stride-2 convs, 1×1 shortcuts, padding 0 and 1, global pooling) on 3
+        // channels: FQT gradients track the float oracle (same statistical bound as cnn-gn) and
+        // a few FQT SGD steps on one fixed batch lower its loss (oracle: the loss itself).
+        let layer = try ModelCatalog.make("resnet20-gn", classes: 4, inputChannels: 3, imageSize: 8, width: 8)
+        var model = Model(layer, key: RandomKey(seed: 3))
+        let images = Tensor.random(.normal(mean: 0, std: 1), shape: [6, 3, 8, 8], key: RandomKey(seed: 4))
+        let labels = Tensor(shape: [6], scalars: [Int32(0), 1, 2, 3, 1, 2])
+        let config = fqt(.bhq, bits: 6)
+        func grads(_ a: any LayerArithmetic) -> ParameterSet {
+            var m = model
+            m.arithmetic = a
+            return gradient(of: { p in m.loss(parameters: p, x: images, labels: labels, key: RandomKey(seed: 5)).loss }, at: m.state.parameters)
+        }
+        let gi = grads(IntegerTrainingArithmetic(config)), gf = grads(FakeQuantizedArithmetic(config, quantizeGradients: true))
+        var total = 0.0, norm = 0.0
+        for name in gi.names {
+            total += zip(gi[name]!.doubles, gf[name]!.doubles).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+            norm += gf[name]!.doubles.map { $0 * $0 }.reduce(0, +)
+        }
+        XCTAssertLessThan((total / norm).squareRoot(), 0.05)
+        model.arithmetic = IntegerTrainingArithmetic(config)
+        var sgd = SGD(learningRate: 0.05, momentum: 0.9)
+        let first = model.trainStep(x: images, labels: labels, optimizer: &sgd, key: RandomKey(seed: 0))
+        var last = first
+        for step in 1..<15 { last = model.trainStep(x: images, labels: labels, optimizer: &sgd, key: RandomKey(seed: UInt64(step))) }
+        XCTAssertLessThan(last, first * 0.7, "loss \(first) → \(last)")
+    }
+
     func testDivergedValuesBecomeNaNInsteadOfTrapping() {
         // A diverged client (NaN weight, infinite activation) must surface as a NaN loss, which
         // the trainers report, not as a trap in a float-to-integer conversion.
