@@ -78,3 +78,37 @@ void foedus_requant_cols(const int32_t *acc, long rows, long cols, long lda, con
     for (long i = 0; i < rows; i++)
         for (long j = 0; j < cols; j++) out[i * ldo + j] = requant_one(acc[i * lda + j], b[j], c[j], zero, lo, hi);
 }
+
+// The same requantization with int32 outputs (the 16-bit pre-normalisation scale of the integer
+// GroupNorm models); `out` may equal `acc`.
+#ifdef FOEDUS_X86
+static RQ_TARGET void run_i32_avx512(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi, int32_t *out) {
+    const __m512i bv = _mm512_set1_epi32((int32_t)b), cv = _mm512_set1_epi32(c), zv = _mm512_set1_epi32(zero);
+    const __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
+    const __m512i one = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
+    const __m512i ce = _mm512_and_si512(cv, low32), co = _mm512_srli_epi64(cv, 32);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 mask = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512i a = _mm512_maskz_loadu_epi32(mask, acc + i);
+        __m512i pe = _mm512_mul_epi32(a, bv);
+        __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(bv, 32));
+        pe = _mm512_srav_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one, _mm512_sub_epi64(ce, one))), ce);
+        po = _mm512_srav_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one, _mm512_sub_epi64(co, one))), co);
+        pe = _mm512_max_epi64(_mm512_min_epi64(pe, hi64), lo64);
+        po = _mm512_max_epi64(_mm512_min_epi64(po, hi64), lo64);
+        __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
+        _mm512_mask_storeu_epi32(out + i, mask, _mm512_add_epi32(r, zv));
+    }
+}
+#endif
+
+void foedus_requant_run_i32(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi,
+                            int32_t *out, int backend) {
+#ifdef FOEDUS_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { run_i32_avx512(acc, n, b, c, zero, lo, hi, out); return; }
+#endif
+    for (long i = 0; i < n; i++) {
+        int64_t v = (((int64_t)acc[i] * b + ((int64_t)1 << (c - 1))) >> c) + zero;
+        out[i] = (int32_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+}

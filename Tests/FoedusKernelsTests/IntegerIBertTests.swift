@@ -135,10 +135,14 @@ final class IntegerIBertTests: XCTestCase {
         // Oracle: the reference callAsFunction, exactly, with a ReLU-style clamp 0…15 and 0…255,
         // negative and zero γ, odd spatial size.
         var data = IntegerTestData(seed: 44)
-        let (n, c, g, hw) = (3, 12, 4, 25)
+        let (n, c, g, hw) = (4, 12, 4, 25)
         var x = [Double](repeating: 0, count: n * c * hw)
         x.withUnsafeMutableBufferPointer { data.stream.fillNormal($0, mean: 3, std: 900) }
-        let q = x.map { Int32($0.rounded()) }
+        var q = x.map { Int32($0.rounded()) }
+        // Sample 2: magnitudes near 2²⁴ (the statistics need a shift to stay below 2⁶²);
+        // sample 3, group 1: a constant run (σ = 0).
+        for i in (2 * c * hw)..<(3 * c * hw) { q[i] = Int32((x[i] * 18_000).rounded()) }
+        for i in (3 * c * hw + 3 * hw)..<(3 * c * hw + 6 * hw) { q[i] = -77 }
         var gamma = data.doubles(c, low: -2, high: 2)
         gamma[5] = 0
         let beta = data.doubles(c, low: -1, high: 1)
@@ -146,10 +150,32 @@ final class IntegerIBertTests: XCTestCase {
             let scale = clamp.upperBound == 15 ? 0.2 : 0.01
             let norm = IBert.GroupNorm(channels: c, groups: g, spatial: hw, gamma: gamma, beta: beta, outputScale: scale, clamp: clamp)
             let expected = norm(q).map { UInt8($0) }
-            var got = [UInt8](repeating: 0, count: q.count)
-            q.withUnsafeBufferPointer { px in got.withUnsafeMutableBufferPointer { norm.apply(px.baseAddress!, samples: n, into: $0.baseAddress!) } }
-            XCTAssertEqual(got, expected, "\(clamp)")
+            for backend in [IntegerBackend.automatic, .scalar] {
+                var got = [UInt8](repeating: 0, count: q.count)
+                q.withUnsafeBufferPointer { px in got.withUnsafeMutableBufferPointer { norm.apply(px.baseAddress!, samples: n, into: $0.baseAddress!, backend: backend) } }
+                XCTAssertEqual(got, expected, "\(clamp) \(backend)")
+            }
+            var portable = [UInt8](repeating: 0, count: q.count)
+            q.withUnsafeBufferPointer { px in portable.withUnsafeMutableBufferPointer { norm.applyPortable(px.baseAddress!, samples: n, into: $0.baseAddress!) } }
+            XCTAssertEqual(portable, expected, "\(clamp) Swift twin")
             XCTAssertTrue(expected.contains(UInt8(clamp.upperBound)) && expected.contains(0), "the clamp is exercised")
+        }
+    }
+
+    func testInt32RequantizationEqualsTheScalarDefinition() {
+        // Oracle: Requantizer.requantize(_:) one value at a time (exact integer reference), over
+        // extreme accumulators, an odd count and both backends, in place.
+        var data = IntegerTestData(seed: 45)
+        var acc = (0..<1001).map { _ in Int32(truncatingIfNeeded: data.stream.nextUInt32()) }
+        acc[0] = .min; acc[1] = .max; acc[2] = 0; acc[3] = -1
+        for (ratio, zero, clamp) in [(0.37, Int32(5), Int32(-32768)...32767), (1.9e-5, 0, Int32(0)...255), (3.0, -9, Int32.min...Int32.max)] {
+            let r = Requantizer(dyadic: Dyadic(ratio: ratio), zeroPoint: zero, clamp: clamp)
+            let expected = acc.map { r.requantize($0) }
+            for backend in [IntegerBackend.automatic, .scalar] {
+                var inPlace = acc
+                inPlace.withUnsafeMutableBufferPointer { p in r.requantize(UnsafePointer(p.baseAddress!), count: p.count, into: p.baseAddress!, backend: backend) }
+                XCTAssertEqual(inPlace, expected, "ratio \(ratio) \(backend)")
+            }
         }
     }
 }

@@ -59,4 +59,16 @@ void foedus_requant_run(const int32_t *acc, long n, int64_t b, int c, int32_t ze
 void foedus_requant_cols(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
                          int32_t zero, int32_t lo, int32_t hi, uint8_t *out, long ldo, int backend);
 
+/// foedus_requant_run with int32 outputs (no byte narrowing); `out` may equal `acc`.
+void foedus_requant_run_i32(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi,
+                            int32_t *out, int backend);
+
+/// i-GroupNorm over NCHW int32 input (`samples × channels × spatial`), `groups` groups, into
+/// clamped uint8 (`lo`, `hi` within 0…255): per run the I-BERT integer statistics
+/// (IBert.normalizeRun), then per channel `clamp(sign·((clamp32(y_n)·b + 2^(c−1)) >> c) + beta)`,
+/// or `clamp(beta)` where `alive` is 0. `scratch` holds `channels/groups·spatial` Int64 values.
+void foedus_igroupnorm_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
+                          const int32_t *c, const int64_t *sign, const int64_t *beta, const uint8_t *alive,
+                          int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out, int backend);
+
 #endif

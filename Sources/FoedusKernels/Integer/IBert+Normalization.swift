@@ -1,3 +1,4 @@
+import CFoedusKernels
 import Foundation
 
 extension IBert {
@@ -99,6 +100,8 @@ extension IBert {
     public struct GroupNorm: Sendable {
         public let channels: Int, groups: Int, spatial: Int
         let affine: Affine
+        // The affine stage as flat per-channel arrays for the C kernel (b = 0, c = 1 when dead).
+        let kernelB: [Int64], kernelC: [Int32], kernelAlive: [UInt8]
 
         /// - Preconditions: `channels` divisible by `groups`; `spatial = H·W ≥ 1`.
         public init(channels: Int, groups: Int, spatial: Int, gamma: [Double], beta: [Double], outputScale: Double,
@@ -109,6 +112,9 @@ extension IBert {
             self.groups = groups
             self.spatial = spatial
             affine = Affine(gamma: gamma, beta: beta, runLength: channels / groups * spatial, outputScale: outputScale, clamp: clamp)
+            kernelB = affine.dyadics.map { $0?.b ?? 0 }
+            kernelC = affine.dyadics.map { Int32($0?.c ?? 1) }
+            kernelAlive = affine.dyadics.map { $0 == nil ? 0 : 1 }
         }
 
         /// Normalises `x` (`[batch, channels, H·W]`).
@@ -130,11 +136,20 @@ extension IBert {
 }
 
 extension IBert.GroupNorm {
-    /// The fast twin of ``callAsFunction(_:)`` for uint8 outputs: the same integer statistics and
-    /// affine stage, with the per-channel constants hoisted out of the inner loop, written straight
-    /// into `out` (no intermediate arrays). Equal to the reference element for element.
+    /// The fast twin of ``callAsFunction(_:)`` for uint8 outputs: the C kernel
+    /// (`foedus_igroupnorm_u8`, AVX-512 or portable by `backend`), the same integer statistics and
+    /// affine stage written straight into `out`. Equal to the reference element for element.
     /// - Preconditions: the clamp lies in `0…255`; `x` holds `samples · channels · spatial` values.
-    public func apply(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<UInt8>) {
+    public func apply(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<UInt8>, backend: IntegerBackend = .automatic) {
+        precondition(affine.clamp.lowerBound >= 0 && affine.clamp.upperBound <= 255, "IBert.GroupNorm.apply: clamp \(affine.clamp) does not fit UInt8")
+        let scratch = UnsafeMutablePointer<Int64>.allocate(capacity: channels / groups * spatial)
+        defer { scratch.deallocate() }
+        foedus_igroupnorm_u8(x, samples, channels, groups, spatial, kernelB, kernelC, affine.signs, affine.betas, kernelAlive,
+                             Int64(affine.clamp.lowerBound), Int64(affine.clamp.upperBound), scratch, out, backend.rawValue)
+    }
+
+    /// The Swift twin of ``apply(_:samples:into:backend:)`` (per-channel constants hoisted).
+    public func applyPortable(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<UInt8>) {
         precondition(affine.clamp.lowerBound >= 0 && affine.clamp.upperBound <= 255, "IBert.GroupNorm.apply: clamp \(affine.clamp) does not fit UInt8")
         let perGroup = channels / groups, run = perGroup * spatial
         let yn = UnsafeMutablePointer<Int64>.allocate(capacity: run)

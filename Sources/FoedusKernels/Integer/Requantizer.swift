@@ -31,6 +31,13 @@ public struct Requantizer: Sendable {
         return Int32(Swift.min(Swift.max(v, Int64(clamp.lowerBound)), Int64(clamp.upperBound)))
     }
 
+    /// Vectorised over `count` accumulators into int32 outputs (`out` may equal `acc`): the same
+    /// value as ``requantize(_:)`` for each.
+    public func requantize(_ acc: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Int32>,
+                           backend: IntegerBackend = .automatic) {
+        foedus_requant_run_i32(acc, count, dyadic.b, Int32(dyadic.c), zeroPoint, clamp.lowerBound, clamp.upperBound, out, backend.rawValue)
+    }
+
     /// Vectorised over `count` accumulators into int8 outputs.
     /// - Precondition: `clamp ⊆ −128…127`.
     public func requantize(_ acc: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Int8>,

@@ -71,8 +71,7 @@ public struct IntegerCNN: Sendable {
                     for n in 0..<batch {
                         for o in 0..<outChannels {
                             let plane = pa.baseAddress! + (n * outChannels + o) * spatial
-                            let requantizer = pre[o]
-                            for i in 0..<spatial { plane[i] = requantizer.requantize(plane[i]) }
+                            pre[o].requantize(plane, count: spatial, into: plane)
                         }
                     }
                     activation.withUnsafeMutableBufferPointer { po in
