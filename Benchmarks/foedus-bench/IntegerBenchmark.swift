@@ -601,12 +601,21 @@ struct StageProfile {
                 }
                 clock.lap(s + "requantize (folded BN)")
             case .group(let pre, let groupNorm, _, _, _):
-                for i in acc.indices { acc[i] = pre[(i / spatial) % og].requantize(acc[i]) }
-                clock.lap(s + "pre-requantize (scalar)")
-                let normalized = groupNorm(acc)
-                clock.lap(s + "i-GroupNorm")
-                for i in normalized.indices { activation[i] = UInt8(truncatingIfNeeded: normalized[i]) }
-                clock.lap(s + "Int32 → UInt8")
+                // As IntegerCNN.Stage.forward: per-plane C requantization, then the C i-GroupNorm
+                // writing clamped uint8.
+                acc.withUnsafeMutableBufferPointer { pa in
+                    for n in 0..<batch {
+                        for o in 0..<og {
+                            let plane = pa.baseAddress! + (n * og + o) * spatial
+                            pre[o].requantize(plane, count: spatial, into: plane)
+                        }
+                    }
+                }
+                clock.lap(s + "pre-requantize")
+                acc.withUnsafeBufferPointer { pa in
+                    activation.withUnsafeMutableBufferPointer { groupNorm.apply(pa.baseAddress!, samples: batch, into: $0.baseAddress!) }
+                }
+                clock.lap(s + "i-GroupNorm → UInt8")
             }
             x = maxPool2(activation, channels: batch * og, size: size)
             clock.lap(s + "max-pool")

@@ -75,7 +75,15 @@ public struct IntegerConv2D: Sendable {
                                          bias: groupBias, into: out, ldc: og, backend: backend)
                 }
                 let yg = y + (n * outChannels + g * og) * pixels
-                for p in 0..<pixels { for o in 0..<og { yg[o * pixels + p] = out[p * og + o] } }
+                // Tiles of 16 pixels: both the [pixels, og] reads and the NCHW writes stay on short
+                // runs instead of one strided write per value.
+                for p0 in Swift.stride(from: 0, to: pixels, by: 16) {
+                    let p1 = Swift.min(p0 + 16, pixels)
+                    for o in 0..<og {
+                        let dst = yg + o * pixels
+                        for p in p0..<p1 { dst[p] = out[p * og + o] }
+                    }
+                }
             }
         }
     }
