@@ -41,32 +41,17 @@ let fqtUsage = """
 /// Parses the options after `foedus-bench fqt`.
 func parseFQTOptions(_ arguments: ArraySlice<String>) throws(UsageError) -> FQTBenchmarkOptions {
     var options = FQTBenchmarkOptions()
-    var rest = arguments
-    while let argument = rest.popFirst() {
-        var name = argument
-        var inlineValue: String?
-        if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
-            name = String(argument[..<equals])
-            inlineValue = String(argument[argument.index(after: equals)...])
-        }
-        func value() throws(UsageError) -> String {
-            if let inlineValue { return inlineValue }
-            guard let next = rest.popFirst() else { throw UsageError(message: "\(name) needs a value") }
-            return next
-        }
-        func positive(_ text: String) throws(UsageError) -> Int {
-            guard let n = Int(text), n >= 1 else { throw UsageError(message: "\(name): expected a positive integer, got '\(text)'") }
-            return n
-        }
-        switch name {
-        case "--repeats": options.repeats = try positive(try value())
-        case "--threads": options.threads = try positive(try value())
-        case "--sample-ms": options.sampleSeconds = Double(try positive(try value())) / 1000
+    var scanner = OptionScanner(arguments)
+    while let option = scanner.next() {
+        switch option.name {
+        case "--repeats": options.repeats = try scanner.positive(option)
+        case "--threads": options.threads = try scanner.positive(option)
+        case "--sample-ms": options.sampleSeconds = Double(try scanner.positive(option)) / 1000
         case "--json":
-            if inlineValue != nil { throw UsageError(message: "--json takes no value") }
+            try scanner.flag(option)
             options.json = true
         default:
-            throw UsageError(message: "unknown option '\(argument)'")
+            throw scanner.unknown(option)
         }
     }
     return options

@@ -61,44 +61,29 @@ let integerUsage = """
 /// Parses the options after `foedus-bench integer`.
 func parseIntegerOptions(_ arguments: ArraySlice<String>) throws(UsageError) -> IntegerBenchmarkOptions {
     var options = IntegerBenchmarkOptions()
-    var rest = arguments
-    while let argument = rest.popFirst() {
-        var name = argument
-        var inlineValue: String?
-        if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
-            name = String(argument[..<equals])
-            inlineValue = String(argument[argument.index(after: equals)...])
-        }
-        func value() throws(UsageError) -> String {
-            if let inlineValue { return inlineValue }
-            guard let next = rest.popFirst() else { throw UsageError(message: "\(name) needs a value") }
-            return next
-        }
-        func positive(_ text: String) throws(UsageError) -> Int {
-            guard let n = Int(text), n >= 1 else { throw UsageError(message: "\(name): expected a positive integer, got '\(text)'") }
-            return n
-        }
-        switch name {
+    var scanner = OptionScanner(arguments)
+    while let option = scanner.next() {
+        switch option.name {
         case "--only":
-            let names = try value().split(separator: ",").map(String.init)
+            let names = try scanner.value(option).split(separator: ",").map(String.init)
             if let unknown = names.first(where: { !IntegerBenchmark.sectionNames.contains($0) }) {
                 throw UsageError(message: "--only: unknown section '\(unknown)' (known: \(IntegerBenchmark.sectionNames.joined(separator: ", ")))")
             }
             if names.isEmpty { throw UsageError(message: "--only: no section given") }
             options.sections = names
-        case "--repeats": options.repeats = try positive(try value())
-        case "--sample-ms": options.sampleSeconds = Double(try positive(try value())) / 1000
-        case "--model-repeats": options.modelRepeats = try positive(try value())
-        case "--batch": options.batch = try positive(try value())
-        case "--float-weights": options.floatWeights = try value()
-        case "--int8-model": options.int8Model = try value()
-        case "--int4-model": options.int4Model = try value()
-        case "--data-dir": options.dataDirectory = try value()
+        case "--repeats": options.repeats = try scanner.positive(option)
+        case "--sample-ms": options.sampleSeconds = Double(try scanner.positive(option)) / 1000
+        case "--model-repeats": options.modelRepeats = try scanner.positive(option)
+        case "--batch": options.batch = try scanner.positive(option)
+        case "--float-weights": options.floatWeights = try scanner.value(option)
+        case "--int8-model": options.int8Model = try scanner.value(option)
+        case "--int4-model": options.int4Model = try scanner.value(option)
+        case "--data-dir": options.dataDirectory = try scanner.value(option)
         case "--json":
-            if inlineValue != nil { throw UsageError(message: "--json takes no value") }
+            try scanner.flag(option)
             options.json = true
         default:
-            throw UsageError(message: "unknown option '\(argument)'")
+            throw scanner.unknown(option)
         }
     }
     return options

@@ -62,28 +62,23 @@ groupnorm_run(const int32_t *x, long per_group, long spatial, const int64_t *b, 
     }
 }
 
-#if defined(__x86_64__)
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
-static void groupnorm_avx512(const int32_t *x, long runs, long groups, long per_group, long spatial, const int64_t *b,
-                             const int32_t *c, const int64_t *sign, const int64_t *beta, const uint8_t *alive,
-                             int64_t lo, int64_t hi, int64_t *yn, uint8_t *out) {
-    const long m = per_group * spatial;
-    for (long r = 0; r < runs; r++) {
-        const long first = (r % groups) * per_group;
-        groupnorm_run(x + r * m, per_group, spatial, b + first, c + first, sign + first, beta + first, alive + first, lo, hi, yn, out + r * m);
+// One driver body, compiled for AVX-512 and portably.
+#define GROUPNORM_DRIVER(name, attributes)                                                                       \
+    attributes static void name(const int32_t *x, long runs, long groups, long per_group, long spatial,          \
+                                const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,    \
+                                const uint8_t *alive, int64_t lo, int64_t hi, int64_t *yn, uint8_t *out) {       \
+        const long m = per_group * spatial;                                                                      \
+        for (long r = 0; r < runs; r++) {                                                                        \
+            const long first = (r % groups) * per_group;                                                         \
+            groupnorm_run(x + r * m, per_group, spatial, b + first, c + first, sign + first, beta + first,       \
+                          alive + first, lo, hi, yn, out + r * m);                                               \
+        }                                                                                                        \
     }
-}
-#endif
 
-static void groupnorm_portable(const int32_t *x, long runs, long groups, long per_group, long spatial, const int64_t *b,
-                               const int32_t *c, const int64_t *sign, const int64_t *beta, const uint8_t *alive,
-                               int64_t lo, int64_t hi, int64_t *yn, uint8_t *out) {
-    const long m = per_group * spatial;
-    for (long r = 0; r < runs; r++) {
-        const long first = (r % groups) * per_group;
-        groupnorm_run(x + r * m, per_group, spatial, b + first, c + first, sign + first, beta + first, alive + first, lo, hi, yn, out + r * m);
-    }
-}
+#if defined(__x86_64__)
+GROUPNORM_DRIVER(groupnorm_avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
+#endif
+GROUPNORM_DRIVER(groupnorm_portable, )
 
 void foedus_igroupnorm_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
                           const int32_t *c, const int64_t *sign, const int64_t *beta, const uint8_t *alive,

@@ -17,8 +17,9 @@ static inline uint8_t requant_one(int32_t acc, int64_t b, int c, int32_t zero, i
 
 // 16 lanes; b as int32 lanes, c as int32 lanes. Even and odd lanes are multiplied separately
 // (vpmuldq reads the low half of each 64-bit lane).
-static inline __attribute__((always_inline)) RQ_TARGET __m128i
-requant16(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
+// 16 requantized int32 lanes (zero point added, clamped).
+static inline __attribute__((always_inline)) RQ_TARGET __m512i
+requant16_i32(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
     const __m512i one = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
     __m512i ce = _mm512_and_si512(cv, low32), co = _mm512_srli_epi64(cv, 32);
     __m512i pe = _mm512_mul_epi32(acc, bv);
@@ -28,7 +29,12 @@ requant16(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m51
     pe = _mm512_max_epi64(_mm512_min_epi64(pe, hi64), lo64);
     po = _mm512_max_epi64(_mm512_min_epi64(po, hi64), lo64);
     __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
-    return _mm512_cvtepi32_epi8(_mm512_add_epi32(r, zero));
+    return _mm512_add_epi32(r, zero);
+}
+
+static inline __attribute__((always_inline)) RQ_TARGET __m128i
+requant16(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
+    return _mm512_cvtepi32_epi8(requant16_i32(acc, bv, cv, zero, lo64, hi64));
 }
 
 static RQ_TARGET void run_avx512(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi, uint8_t *out) {
@@ -85,19 +91,9 @@ void foedus_requant_cols(const int32_t *acc, long rows, long cols, long lda, con
 static RQ_TARGET void run_i32_avx512(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi, int32_t *out) {
     const __m512i bv = _mm512_set1_epi32((int32_t)b), cv = _mm512_set1_epi32(c), zv = _mm512_set1_epi32(zero);
     const __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
-    const __m512i one = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
-    const __m512i ce = _mm512_and_si512(cv, low32), co = _mm512_srli_epi64(cv, 32);
     for (long i = 0; i < n; i += 16) {
         __mmask16 mask = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
-        __m512i a = _mm512_maskz_loadu_epi32(mask, acc + i);
-        __m512i pe = _mm512_mul_epi32(a, bv);
-        __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(bv, 32));
-        pe = _mm512_srav_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one, _mm512_sub_epi64(ce, one))), ce);
-        po = _mm512_srav_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one, _mm512_sub_epi64(co, one))), co);
-        pe = _mm512_max_epi64(_mm512_min_epi64(pe, hi64), lo64);
-        po = _mm512_max_epi64(_mm512_min_epi64(po, hi64), lo64);
-        __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
-        _mm512_mask_storeu_epi32(out + i, mask, _mm512_add_epi32(r, zv));
+        _mm512_mask_storeu_epi32(out + i, mask, requant16_i32(_mm512_maskz_loadu_epi32(mask, acc + i), bv, cv, zv, lo64, hi64));
     }
 }
 #endif

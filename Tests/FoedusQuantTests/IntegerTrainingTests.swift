@@ -35,6 +35,12 @@ final class IntegerTrainingTests: XCTestCase {
         return valueAndGradient(of: { t in (a.linear(t[0], weight: t[1], bias: t[2], mode: .train, key: key) * r).sum() }, at: [xl, wl, bl])
     }
 
+    /// ‖a − b‖₂ / ‖b‖₂.
+    func l2RelativeError(_ a: [Double], _ b: [Double]) -> Double {
+        let diff = zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        return diff / max(b.map { $0 * $0 }.reduce(0, +).squareRoot(), 1e-12)
+    }
+
     /// Max |a − b| relative to max |b|.
     func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
         let av = a.doubles, bv = b.doubles
@@ -171,10 +177,7 @@ final class IntegerTrainingTests: XCTestCase {
         }
         let gi = grads(IntegerTrainingArithmetic(config)), gf = grads(FakeQuantizedArithmetic(config, quantizeGradients: true))
         for name in gi.names {
-            let a = gi[name]!.doubles, c = gf[name]!.doubles
-            let diff = zip(a, c).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-            let norm = c.map { $0 * $0 }.reduce(0, +).squareRoot()
-            XCTAssertLessThan(diff / max(norm, 1e-12), 0.02, name)
+            XCTAssertLessThan(l2RelativeError(gi[name]!.doubles, gf[name]!.doubles), 0.02, name)
         }
     }
 
@@ -193,12 +196,7 @@ final class IntegerTrainingTests: XCTestCase {
             return gradient(of: { p in m.loss(parameters: p, x: images, labels: labels, key: RandomKey(seed: 5)).loss }, at: m.state.parameters)
         }
         let gi = grads(IntegerTrainingArithmetic(config)), gf = grads(FakeQuantizedArithmetic(config, quantizeGradients: true))
-        var total = 0.0, norm = 0.0
-        for name in gi.names {
-            total += zip(gi[name]!.doubles, gf[name]!.doubles).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
-            norm += gf[name]!.doubles.map { $0 * $0 }.reduce(0, +)
-        }
-        XCTAssertLessThan((total / norm).squareRoot(), 0.05)
+        XCTAssertLessThan(l2RelativeError(gi.names.flatMap { gi[$0]!.doubles }, gi.names.flatMap { gf[$0]!.doubles }), 0.05)
         model.arithmetic = IntegerTrainingArithmetic(config)
         var sgd = SGD(learningRate: 0.05, momentum: 0.9)
         let first = model.trainStep(x: images, labels: labels, optimizer: &sgd, key: RandomKey(seed: 0))
