@@ -64,6 +64,12 @@ extension GradientQuantizer {
         return (0..<cols).map { (lo[$0], hi[$0]) }
     }
 
+    /// True when every value is finite (one vectorised pass); the quantizers' precondition.
+    public static func allFinite(_ x: UnsafeBufferPointer<Float>) -> Bool {
+        guard let base = x.baseAddress else { return true }
+        return poisonOf(base, x.count) == 0
+    }
+
     /// Σ (x − x): 0 when every value is finite, NaN otherwise.
     static func poisonOf(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
         typealias Lane = SIMD16<Float>

@@ -86,31 +86,32 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         let needsInput = x.isTracked, hasBias = bias != nil, weightShape = weight.shape
         let shapes = inputs.map(\.shape)
         return Tensor.customOperation(name, inputs: inputs, value: value) { cotangent in
-            let g = cotangent.scalars(as: Float.self)
-            // The gradient quantizers need finite ranges; a diverged step passes NaN on.
-            if !g.allSatisfy(\.isFinite) || !steps.allSatisfy(\.isFinite) || !scale.step.isFinite { return shapes.map { Tensor.full(.nan, shape: $0) } }
-            var dx: Tensor?
-            let (dw, db) = g.withUnsafeBufferPointer { gp in
+            // Read the cotangent in place: it is the size of the layer's output.
+            cotangent.withUnsafeBufferPointer(as: Float.self) { gp in
+                // The gradient quantizers need finite ranges; a diverged step passes NaN on.
+                guard GradientQuantizer.allFinite(gp), steps.allSatisfy(\.isFinite), scale.step.isFinite else {
+                    return shapes.map { Tensor.full(.nan, shape: $0) }
+                }
+                var dx: Tensor?
                 let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: key.derived("weight-gradient"))
-                return IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: wc)
-            }
-            if needsInput {
-                let (xc, transform) = g.withUnsafeBufferPointer {
-                    GradientCodes.forInputs($0, samples: n, channels: o, pixels: l, weightSteps: steps, config: config, key: key.derived("input-gradient"))
-                }
-                var dxValues = inputGradient(xc, weights)
-                if let transform {
-                    var mixed = [Float](repeating: 0, count: dxValues.count)
-                    dxValues.withUnsafeBufferPointer { src in
-                        mixed.withUnsafeMutableBufferPointer { transform.applyInverse(src, cols: src.count / n, into: $0) }
+                let (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: wc)
+                if needsInput {
+                    let (xc, transform) = GradientCodes.forInputs(gp, samples: n, channels: o, pixels: l, weightSteps: steps, config: config,
+                                                                  key: key.derived("input-gradient"))
+                    var dxValues = inputGradient(xc, weights)
+                    if let transform {
+                        var mixed = [Float](repeating: 0, count: dxValues.count)
+                        dxValues.withUnsafeBufferPointer { src in
+                            mixed.withUnsafeMutableBufferPointer { transform.applyInverse(src, cols: src.count / n, into: $0) }
+                        }
+                        dxValues = mixed
                     }
-                    dxValues = mixed
+                    dx = Tensor(shape: inputShape, scalars: dxValues)
                 }
-                dx = Tensor(shape: inputShape, scalars: dxValues)
+                var grads: [Tensor?] = [dx, Tensor(shape: weightShape, scalars: dw)]
+                if hasBias { grads.append(Tensor(shape: [o], scalars: db)) }
+                return grads
             }
-            var grads: [Tensor?] = [dx, Tensor(shape: weightShape, scalars: dw)]
-            if hasBias { grads.append(Tensor(shape: [o], scalars: db)) }
-            return grads
         }
     }
 }
