@@ -92,9 +92,7 @@ final class FQTLayerStages {
     let transform: BlockHouseholder?
     let columnGradient: [Float]?
 
-    struct Weights {
-        var codes: [Int8], steps: [Float], sums: [Int32], transposed: [Int8], transposedSums: [Int32]
-    }
+    typealias Weights = IntegerTraining.WeightCodes
 
     init(_ layer: CapturedLayer, config: QuantizedTraining, key: RandomKey) {
         self.config = config
@@ -216,8 +214,7 @@ final class FQTLayerStages {
 
     /// `QuantizedOperands`' weight codes, then the layer's weight sums and `wᵀ` with its sums.
     static func weightQuantization(_ weight: [Float], o: Int, k: Int, bits: Int) -> Weights {
-        let w = weight.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: bits) }
-        return Weights(codes: w.codes, steps: w.steps, sums: w.sums, transposed: w.transposed, transposedSums: w.transposedSums)
+        weight.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: bits) }
     }
 
     static func forwardGEMM(_ cols: [Int8], scale: IntegerTraining.ActivationScale, weights: Weights, bias: [Float]?,

@@ -602,7 +602,7 @@ struct StageProfile {
                 }
                 clock.lap(s + "i-GroupNorm → UInt8")
             }
-            x = maxPool2(activation, channels: batch * og, size: size)
+            x = IntegerPooling.maxPool2(activation, channels: batch * og, size: size)
             clock.lap(s + "max-pool")
             size /= 2
         }
@@ -638,26 +638,5 @@ struct StageProfile {
             }
         }
         return acc
-    }
-
-    /// `IntegerCNN.maxPool2` (internal to FoedusQuant), copied.
-    static func maxPool2(_ x: [UInt8], channels: Int, size: Int) -> [UInt8] {
-        let half = size / 2
-        var out = [UInt8](repeating: 0, count: channels * half * half)
-        x.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { po in
-                for c in 0..<channels {
-                    let src = px.baseAddress! + c * size * size, dst = po.baseAddress! + c * half * half
-                    for y in 0..<half {
-                        for xx in 0..<half {
-                            let a = src[2 * y * size + 2 * xx], b = src[2 * y * size + 2 * xx + 1]
-                            let cc = src[(2 * y + 1) * size + 2 * xx], d = src[(2 * y + 1) * size + 2 * xx + 1]
-                            dst[y * half + xx] = max(max(a, b), max(cc, d))
-                        }
-                    }
-                }
-            }
-        }
-        return out
     }
 }

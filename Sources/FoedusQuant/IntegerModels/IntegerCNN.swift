@@ -79,7 +79,7 @@ public struct IntegerCNN: Sendable {
                     }
                 }
             }
-            return IntegerCNN.maxPool2(activation, channels: batch * outChannels, size: size)
+            return IntegerPooling.maxPool2(activation, channels: batch * outChannels, size: size)
         }
     }
 
@@ -165,26 +165,5 @@ public struct IntegerCNN: Sendable {
         }
         let h = hidden.forward(x, batch: batch)
         return output.logits(h, batch: batch)
-    }
-
-    /// 2×2 max-pooling (stride 2) of `channels` planes of `size × size` values.
-    static func maxPool2(_ x: [UInt8], channels: Int, size: Int) -> [UInt8] {
-        let half = size / 2
-        var out = [UInt8](repeating: 0, count: channels * half * half)
-        x.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { po in
-                for c in 0..<channels {
-                    let src = px.baseAddress! + c * size * size, dst = po.baseAddress! + c * half * half
-                    for y in 0..<half {
-                        for xx in 0..<half {
-                            let a = src[2 * y * size + 2 * xx], b = src[2 * y * size + 2 * xx + 1]
-                            let cc = src[(2 * y + 1) * size + 2 * xx], d = src[(2 * y + 1) * size + 2 * xx + 1]
-                            dst[y * half + xx] = max(max(a, b), max(cc, d))
-                        }
-                    }
-                }
-            }
-        }
-        return out
     }
 }

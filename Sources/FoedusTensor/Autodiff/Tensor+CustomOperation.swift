@@ -16,10 +16,10 @@ extension Tensor {
     /// - Returns: `value`, tracked when any input is.
     public static func customOperation(_ name: String, inputs: [Tensor], value: Tensor,
                                        pullback: @escaping @Sendable (Tensor) -> [Tensor?]) -> Tensor {
-        let out = value.detached
+        let out = value.detached, count = inputs.count
         return Autodiff.record(out, name, inputs) { ctx in
             let grads = pullback(ctx.cotangent.detached)
-            precondition(grads.count == inputs.count, "[\(name)] pullback returned \(grads.count) cotangents for \(inputs.count) inputs")
+            precondition(grads.count == count, "[\(name)] pullback returned \(grads.count) cotangents for \(count) inputs")
             return grads.map { $0?.detached }
         }
     }
