@@ -6,7 +6,9 @@ final class IntegerPoolingTests: XCTestCase {
         // Oracle: the max of each 2×2 window, computed naively, over 3 planes of 6×6 with the
         // maximum in every window position and the extremes 0 and 255.
         let channels = 3, size = 6, half = 3
-        let x = (0..<(channels * size * size)).map { UInt8(truncatingIfNeeded: ($0 * 97 + 13) % 256) }
+        var x = (0..<(channels * size * size)).map { UInt8(truncatingIfNeeded: ($0 * 97 + 13) % 256) }
+        x[7] = 255
+        x[size * size + 14] = 0
         let y = IntegerPooling.maxPool2(x, channels: channels, size: size)
         XCTAssertEqual(y.count, channels * half * half)
         for c in 0..<channels {
