@@ -108,3 +108,35 @@ void foedus_requant_run_i32(const int32_t *acc, long n, int64_t b, int c, int32_
         out[i] = (int32_t)(v < lo ? lo : (v > hi ? hi : v));
     }
 }
+
+// Per-column requantization with int32 outputs (the pre-normalisation pass of the channels-last
+// integer GroupNorm models); `out` may equal `acc`.
+#ifdef FOEDUS_X86
+static RQ_TARGET void cols_i32_avx512(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                                      int32_t zero, int32_t lo, int32_t hi, int32_t *out, long ldo) {
+    const __m512i zv = _mm512_set1_epi32(zero);
+    const __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
+    const __m512i one32 = _mm512_set1_epi32(1);
+    for (long j = 0; j < cols; j += 16) {
+        __mmask16 mask = cols - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - j)) - 1);
+        __m512i bv = _mm512_maskz_loadu_epi32(mask, b + j);
+        __m512i cv = _mm512_mask_loadu_epi32(one32, mask, c + j);
+        for (long i = 0; i < rows; i++) {
+            __m512i r = requant16_i32(_mm512_maskz_loadu_epi32(mask, acc + i * lda + j), bv, cv, zv, lo64, hi64);
+            _mm512_mask_storeu_epi32(out + i * ldo + j, mask, r);
+        }
+    }
+}
+#endif
+
+void foedus_requant_cols_i32(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                             int32_t zero, int32_t lo, int32_t hi, int32_t *out, long ldo, int backend) {
+#ifdef FOEDUS_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { cols_i32_avx512(acc, rows, cols, lda, b, c, zero, lo, hi, out, ldo); return; }
+#endif
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) {
+            int64_t v = (((int64_t)acc[i * lda + j] * b[j] + ((int64_t)1 << (c[j] - 1))) >> c[j]) + zero;
+            out[i * ldo + j] = (int32_t)(v < lo ? lo : (v > hi ? hi : v));
+        }
+}

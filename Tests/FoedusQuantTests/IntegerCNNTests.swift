@@ -133,6 +133,21 @@ final class IntegerCNNTests: XCTestCase {
         }
     }
 
+    func testChannelsLastInferenceEqualsTheChannelFirstTwin() throws {
+        // Oracle: IntegerCNN.logitsChannelsFirst (whole-batch NCHW stages, the float model's
+        // flattening), exactly. 11 images: two full chunks of 4 and a partial one.
+        for name in ["cnn-gn", "cnn-bn"] {
+            let (_, float) = try Self.floatModel(name)
+            let calibration = Self.normalized(Self.pixels(32, seed: 1)), test = Self.pixels(11, seed: 3)
+            for precision in [IntegerPrecision.w8a8, .w4a4] {
+                let m = try IntegerCNN.convert(float, precision: precision, calibration: calibration)
+                let expected = m.logitsChannelsFirst(pixels: test, batch: 11)
+                XCTAssertEqual(m.logits(pixels: test, batch: 11), expected, "\(name) \(precision)")
+                XCTAssertGreaterThan(Set(expected).count, 50, "logits vary")
+            }
+        }
+    }
+
     func testFourBitVariantsUseFourBitWeightsExceptFirstAndLast() throws {
         let (_, float) = try Self.floatModel("cnn-gn")
         let calibration = Self.normalized(Self.pixels(32, seed: 1))

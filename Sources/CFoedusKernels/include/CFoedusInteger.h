@@ -71,4 +71,26 @@ void foedus_igroupnorm_u8(const int32_t *x, long samples, long channels, long gr
                           const int32_t *c, const int64_t *sign, const int64_t *beta, const uint8_t *alive,
                           int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out, int backend);
 
+// Channels-last (NHWC) kernels of the integer-only CNNs (integer_nhwc.c).
+
+/// im2col of one NHWC image (`h × w × channels`) for the channel slice `c0 ..< c0 + cg`: rows are
+/// output pixels, columns are (ky, kx, c) in that order (kh·kw·cg of them); out-of-image taps
+/// take `pad_value`.
+void foedus_u8_im2col_nhwc(const uint8_t *x, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                           long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow,
+                           uint8_t pad_value, uint8_t *col);
+/// foedus_requant_cols with int32 outputs: out[i][j] = clamp(zero + ((acc[i][j]·b[j] + 2^(c[j]−1)) >> c[j]), lo, hi);
+/// `out` may equal `acc` when the leading dimensions agree.
+void foedus_requant_cols_i32(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                             int32_t zero, int32_t lo, int32_t hi, int32_t *out, long ldo, int backend);
+/// foedus_igroupnorm_u8 over NHWC input (`samples × spatial × channels`) into NHWC uint8, the
+/// same integers as the NCHW kernel on the transposed input. Dead channels carry b = 0, c = 1;
+/// every sign is −1 or +1 (the sign of γ).
+/// `scratch` holds 9·channels Int64 values.
+void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
+                               const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                               int64_t *scratch, uint8_t *out, int backend);
+/// 2×2 max-pooling, stride 2, of `images` NHWC uint8 images `h × w × channels` into `h/2 × w/2 × channels`.
+void foedus_maxpool2_nhwc_u8(const uint8_t *x, long images, long h, long w, long channels, uint8_t *out, int backend);
+
 #endif

@@ -1,3 +1,4 @@
+import FoedusData
 import FoedusKernels
 import FoedusQuant
 import Foundation
@@ -77,6 +78,28 @@ public struct SimulationConfig: Sendable, Equatable {
     public var weakAugmentation: Bool
     public var horizontalFlip: Bool
     public var strongAugmentation: Bool
+    /// Cutout side of the strong view in pixels (`nil`: the reference's ⌊width / 2⌋; 0: none).
+    public var cutoutSize: Int?
+    /// RandAugment operations per strong view (the reference: 2).
+    public var strongOperations: Int
+    /// Largest RandAugment magnitude (the reference: 9, magnitudes uniform on 1…9).
+    public var strongMagnitude: Int
+
+    /// The strong augmentation these fields describe (geometric fill 0, as the reference's PIL calls).
+    public var strongAugmentationSettings: StrongAugmentation {
+        StrongAugmentation(horizontalFlip: horizontalFlip, cutoutSize: cutoutSize, fill: 0,
+                           operations: strongOperations, maxMagnitude: strongMagnitude)
+    }
+
+    // The strength keys appear only when they differ from the reference, so configurations
+    // written before they existed keep their hash (and `foedus sweep` still finds their runs).
+    private var augmentationDictionary: [String: Any] {
+        var d: [String: Any] = ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]
+        if let cutoutSize { d["cutout"] = cutoutSize }
+        if strongOperations != StrongAugmentation.referenceOperations { d["ops"] = strongOperations }
+        if strongMagnitude != StrongAugmentation.referenceMaxMagnitude { d["magnitude"] = strongMagnitude }
+        return d
+    }
     // Evaluation and running
     public var evaluateEvery: Int
     public var testLimit: Int?
@@ -165,6 +188,9 @@ public struct SimulationConfig: Sendable, Equatable {
         weakAugmentation = try aug.bool("weak", default: true)
         horizontalFlip = try aug.bool("flip", default: false)
         strongAugmentation = try aug.bool("strong", default: true)
+        cutoutSize = try aug.raw("cutout") == nil ? nil : aug.int("cutout", default: 0, range: 0...1024)
+        strongOperations = try aug.int("ops", default: StrongAugmentation.referenceOperations, range: 0...16)
+        strongMagnitude = try aug.int("magnitude", default: StrongAugmentation.referenceMaxMagnitude, range: 1...StrongAugmentation.referenceMaxMagnitude)
         try aug.rejectUnknown()
         try t.rejectUnknown()
         if nesterov && momentum == 0 { throw FoedusError.invalidConfig(path: "training.nesterov", reason: "needs training.momentum > 0") }
@@ -201,7 +227,7 @@ public struct SimulationConfig: Sendable, Equatable {
                          "schedule": schedule, "warmup_rounds": warmupRounds, "threshold": threshold,
                          "precision": userTraining.precision.rawValue, "gradient_quantizer": userTraining.gradientQuantizer.rawValue,
                          "gradient_bits": userTraining.gradientBits, "weight_gradient_bits": userTraining.weightGradientBits,
-                         "augmentation": ["weak": weakAugmentation, "flip": horizontalFlip, "strong": strongAugmentation]],
+                         "augmentation": augmentationDictionary],
             "evaluation": ["every": evaluateEvery, "test_limit": testLimit ?? 0, "gradient_diversity_every": gradientDiversityEvery],
             "run": ["workers": workers, "checkpoint_every": checkpointEvery],
         ]

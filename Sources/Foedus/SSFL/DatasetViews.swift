@@ -11,15 +11,18 @@ public struct DatasetViews: ViewMaker {
     let strong: StrongAugmentation
     let plain: DataLoader
 
-    /// - Parameter flip: horizontal flips in both augmentations (the SSFL reference flips every
-    ///   dataset; configs choose with `training.augmentation.flip`).
-    public init(dataset: Dataset, normalization: Normalization, flip: Bool) {
+    /// - Parameters:
+    ///   - flip: horizontal flips in both augmentations (the SSFL reference flips every
+    ///     dataset; configs choose with `training.augmentation.flip`).
+    ///   - strong: the strong augmentation; `nil` is the reference's, with geometric ops filling
+    ///     with 0 (black) as the reference's PIL calls do (the augmentation's default is grey).
+    public init(dataset: Dataset, normalization: Normalization, flip: Bool, strong: StrongAugmentation? = nil) {
         self.dataset = dataset
         self.normalization = normalization
         weak = WeakAugmentation(horizontalFlip: flip)
-        // Geometric ops fill with 0 (black), as the reference's PIL calls do (the augmentation's
-        // default is gray, 128).
-        strong = StrongAugmentation(horizontalFlip: flip, fill: 0)
+        var strong = strong ?? StrongAugmentation(horizontalFlip: flip, fill: 0)
+        strong.weak = weak
+        self.strong = strong
         plain = DataLoader(dataset: dataset, batchSize: 1, shuffle: false, key: RandomKey(seed: 0), normalization: normalization)
     }
 

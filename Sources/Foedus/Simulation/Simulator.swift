@@ -37,7 +37,7 @@ public struct Simulator: Sendable {
         root = RandomKey(seed: config.seed)
         let weighting: FedAvg.Weighting = config.aggregation == .uniform ? .uniform : .examples
         strategy = config.method == .fedprox ? FedProx(mu: config.proximalMu, weighting: weighting) : FedAvg(weighting: weighting)
-        let views = DatasetViews(dataset: train, normalization: data.normalization, flip: config.horizontalFlip)
+        let views = DatasetViews(dataset: train, normalization: data.normalization, flip: config.horizontalFlip, strong: config.strongAugmentationSettings)
         trainer = LocalTrainer(config: config, layer: layer, views: views, proximalMu: strategy.proximalMu)
         sampler = config.method == .labeledOnly ? nil : ClientSampler(clients: config.users, perRound: config.clientsPerRound, key: root.derived("sampler"))
     }

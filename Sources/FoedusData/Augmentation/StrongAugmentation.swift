@@ -3,16 +3,24 @@ import FoedusKernels
 /// SSFL's strong augmentation A (reference §1.3, `RandAugmentMC(n: 2, m: 10)`): the weak
 /// augmentation, then two operations drawn uniformly with replacement from
 /// ``RandAugmentOp/allCases``, each applied with probability ½ at a magnitude uniform on
-/// `1 ... 9`, then always a Cutout square.
+/// `1 ... 9`, then always a Cutout square. ``operations``, ``maxMagnitude`` and ``cutoutSize``
+/// make it milder (the reference's values are the defaults).
 ///
 /// Draws: the weak part uses `key.derived("weak")`; operation `i` uses the stream
 /// `key.derived("randaugment").derived(i)`, reading in order the operation
-/// (`uniformInt(below: 14)`), the magnitude (`1 + uniformInt(below: 9)`), whether it applies
+/// (`uniformInt(below: 14)`), the magnitude (`1 + uniformInt(below: maxMagnitude)`), whether it applies
 /// (`uniformInt(below: 2) == 0`) and its sign (`uniformInt(below: 2) == 1`); the Cutout uses
 /// `key.derived("cutout")`.
 public struct StrongAugmentation: ImageAugmentation, Hashable {
-    /// Operations drawn per image (the reference's n).
-    public static let operationsPerImage = 2
+    /// Operations drawn per image in the reference (its n).
+    public static let referenceOperations = 2
+    /// The reference's largest magnitude (`1 ... 9`, M = 10 exclusive).
+    public static let referenceMaxMagnitude = RandAugmentOp.magnitudeScale - 1
+
+    /// Operations drawn per image (n; 0 leaves only the weak part and the Cutout).
+    public var operations: Int
+    /// Magnitudes are uniform on `1 ... maxMagnitude` (at most 9).
+    public var maxMagnitude: Int
 
     /// The weak augmentation applied first.
     public var weak: WeakAugmentation
@@ -28,7 +36,7 @@ public struct StrongAugmentation: ImageAugmentation, Hashable {
     public struct Step: Sendable, Hashable {
         /// The operation.
         public var operation: RandAugmentOp
-        /// Its magnitude, in `1 ... 9`.
+        /// Its magnitude, in `1 ... maxMagnitude`.
         public var magnitude: Int
         /// Whether it is applied (probability ½).
         public var applied: Bool
@@ -42,8 +50,13 @@ public struct StrongAugmentation: ImageAugmentation, Hashable {
     ///   - cutoutFill: the Cutout paint (default: the reference's rule, see ``CutoutFill``).
     ///   - fill: the geometric operations' fill byte. PIL's default, which the reference
     ///     inherits, is 0; 128 (grey, Google's FixMatch) is the default here.
-    public init(horizontalFlip: Bool = true, cutoutSize: Int? = nil, cutoutFill: CutoutFill = .reference, fill: UInt8 = 128) {
+    ///   - operations: RandAugment operations per image (clamped to `0...`).
+    ///   - maxMagnitude: largest magnitude drawn (clamped to `1 ... 9`).
+    public init(horizontalFlip: Bool = true, cutoutSize: Int? = nil, cutoutFill: CutoutFill = .reference, fill: UInt8 = 128,
+                operations: Int = StrongAugmentation.referenceOperations, maxMagnitude: Int = StrongAugmentation.referenceMaxMagnitude) {
         self.weak = WeakAugmentation(horizontalFlip: horizontalFlip)
+        self.operations = max(0, operations)
+        self.maxMagnitude = min(max(1, maxMagnitude), Self.referenceMaxMagnitude)
         self.cutoutSize = cutoutSize
         self.cutoutFill = cutoutFill
         self.fill = fill
@@ -52,10 +65,10 @@ public struct StrongAugmentation: ImageAugmentation, Hashable {
     /// The RandAugment steps drawn for `key` (see the type's documentation).
     public func steps(for key: RandomKey) -> [Step] {
         let base = key.derived("randaugment")
-        return (0..<Self.operationsPerImage).map { i in
+        return (0..<operations).map { i in
             var stream = RandomStream(key: base.derived(UInt64(i)))
             let operation = RandAugmentOp.allCases[stream.uniformInt(below: RandAugmentOp.allCases.count)]
-            let magnitude = 1 + stream.uniformInt(below: RandAugmentOp.magnitudeScale - 1)
+            let magnitude = 1 + stream.uniformInt(below: maxMagnitude)
             let applied = stream.uniformInt(below: 2) == 0
             let negated = stream.uniformInt(below: 2) == 1
             return Step(operation: operation, magnitude: magnitude, applied: applied, negated: negated)

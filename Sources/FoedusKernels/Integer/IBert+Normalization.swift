@@ -148,6 +148,19 @@ extension IBert.GroupNorm {
                              Int64(affine.clamp.lowerBound), Int64(affine.clamp.upperBound), scratch, out, backend.rawValue)
     }
 
+    /// ``apply(_:samples:into:backend:)`` on channels-last input: `x` is `[samples, spatial, channels]`
+    /// and so is `out`. The same integers as the NCHW kernel on the transposed input (the group
+    /// statistics are exact integer sums, gathered here channel by channel).
+    /// - Preconditions: the clamp lies in `0…255`; `x` holds `samples · spatial · channels` values.
+    public func applyChannelsLast(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<UInt8>,
+                                  backend: IntegerBackend = .automatic) {
+        precondition(affine.clamp.lowerBound >= 0 && affine.clamp.upperBound <= 255, "IBert.GroupNorm.applyChannelsLast: clamp \(affine.clamp) does not fit UInt8")
+        let scratch = UnsafeMutablePointer<Int64>.allocate(capacity: 9 * channels)
+        defer { scratch.deallocate() }
+        foedus_igroupnorm_nhwc_u8(x, samples, channels, groups, spatial, kernelB, kernelC, affine.signs, affine.betas,
+                                  Int64(affine.clamp.lowerBound), Int64(affine.clamp.upperBound), scratch, out, backend.rawValue)
+    }
+
     /// The Swift twin of ``apply(_:samples:into:backend:)`` (per-channel constants hoisted).
     public func applyPortable(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<UInt8>) {
         precondition(affine.clamp.lowerBound >= 0 && affine.clamp.upperBound <= 255, "IBert.GroupNorm.apply: clamp \(affine.clamp) does not fit UInt8")

@@ -11,8 +11,10 @@ public struct IntegerConv2D: Sendable {
     public let stride: (h: Int, w: Int)
     public let padding: (h: Int, w: Int)
     public let dilation: (h: Int, w: Int)
-    /// One packed `[Cg·kh·kw, O/G]` matrix per group.
+    /// One packed `[Cg·kh·kw, O/G]` matrix per group, rows in (c, ky, kx) order (NCHW im2col).
     public let packed: [PackedInt8Matrix]
+    /// The same weights with rows in (ky, kx, c) order, for channels-last input.
+    public let packedChannelsLast: [PackedInt8Matrix]
 
     /// - Parameter weights: OIHW int8, `[outChannels, inChannels/groups, kh, kw]`.
     /// - Preconditions: channels divisible by `groups`; positive kernel, stride, dilation;
@@ -38,6 +40,13 @@ public struct IntegerConv2D: Sendable {
                 // B[k][o] = W[g·og + o][k]: a row-major [og, ckk] block read transposed.
                 PackedInt8Matrix(w.baseAddress! + g * og * ckk, k: ckk, n: og, strideK: 1, strideN: ckk)
             }
+        }
+        // OIHW → O(HW)I, so that a row of the channels-last im2col meets its weights in order.
+        let taps = kernel.h * kernel.w
+        var hwc = [Int8](repeating: 0, count: weights.count)
+        for o in 0..<outChannels { for c in 0..<cg { for t in 0..<taps { hwc[o * ckk + t * cg + c] = weights[o * ckk + c * taps + t] } } }
+        packedChannelsLast = hwc.withUnsafeBufferPointer { w in
+            (0..<groups).map { g in PackedInt8Matrix(w.baseAddress! + g * og * ckk, k: ckk, n: og, strideK: 1, strideN: ckk) }
         }
     }
 
@@ -86,6 +95,60 @@ public struct IntegerConv2D: Sendable {
                 }
             }
         }
+    }
+
+    /// Channels-last forward pass: `x` is NHWC (`[batch, h, w, inChannels]`, uint8, or int8 as its
+    /// bit pattern with `signed: true`), `y` is NHWC int32 `[batch, oh, ow, outChannels]`,
+    /// overwritten. The GEMM writes its `[pixels, O/G]` blocks straight into `y`: no transpose.
+    /// Equal to ``forward(_:signed:batch:h:w:zeroPoint:bias:into:backend:)`` on the NCHW input,
+    /// transposed.
+    public func forwardChannelsLast(_ x: UnsafePointer<UInt8>, signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
+                                    bias: UnsafePointer<Int32>?, into y: UnsafeMutablePointer<Int32>,
+                                    backend: IntegerBackend = .automatic) {
+        let (oh, ow) = outputSize(h: h, w: w)
+        precondition(batch >= 0 && oh >= 1 && ow >= 1, "IntegerConv2D: empty output for input \(h)×\(w)")
+        precondition(signed ? (-128...127).contains(zeroPoint) : (0...255).contains(zeroPoint),
+                     "IntegerConv2D: zero point \(zeroPoint) outside the input type")
+        let cg = inChannels / groups, og = outChannels / groups, ckk = cg * kernel.h * kernel.w, pixels = oh * ow
+        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: pixels * ckk)
+        defer { col.deallocate() }
+        let pad = UInt8(truncatingIfNeeded: zeroPoint)
+        for n in 0..<batch {
+            for g in 0..<groups {
+                foedus_u8_im2col_nhwc(x + n * h * w * inChannels, h, w, inChannels, g * cg, cg, kernel.h, kernel.w,
+                                      stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, col)
+                let groupBias = bias.map { $0 + g * og }
+                let out = y + n * pixels * outChannels + g * og
+                if signed {
+                    IntegerGEMM.multiply(UnsafeRawPointer(col).assumingMemoryBound(to: Int8.self), lda: ckk, m: pixels,
+                                         packedChannelsLast[g], aZeroPoint: zeroPoint, bias: groupBias, into: out, ldc: outChannels,
+                                         backend: backend)
+                } else {
+                    IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
+                                         bias: groupBias, into: out, ldc: outChannels, backend: backend)
+                }
+            }
+        }
+    }
+
+    /// Array form of ``forwardChannelsLast(_:signed:batch:h:w:zeroPoint:bias:into:backend:)`` for
+    /// uint8 NHWC input; returns NHWC int32.
+    public func forwardChannelsLast(_ x: [UInt8], batch: Int, h: Int, w: Int, zeroPoint: Int32 = 0, bias: [Int32]? = nil,
+                                    backend: IntegerBackend = .automatic) -> [Int32] {
+        precondition(x.count == batch * inChannels * h * w, "IntegerConv2D: input has \(x.count) values")
+        precondition(bias == nil || bias!.count == outChannels, "IntegerConv2D: bias needs \(outChannels) entries")
+        let (oh, ow) = outputSize(h: h, w: w)
+        var y = [Int32](repeating: 0, count: batch * outChannels * oh * ow)
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                if let bias {
+                    bias.withUnsafeBufferPointer { forwardChannelsLast(px.baseAddress!, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: $0.baseAddress, into: py.baseAddress!, backend: backend) }
+                } else {
+                    forwardChannelsLast(px.baseAddress!, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: nil, into: py.baseAddress!, backend: backend)
+                }
+            }
+        }
+        return y
     }
 
     /// Array form for uint8 input `[batch, inChannels, h, w]`; returns NCHW int32.

@@ -1,3 +1,5 @@
+import CFoedusKernels
+
 /// 2×2 max-pooling (stride 2) of uint8 planes: the pooling of the integer-only models.
 public enum IntegerPooling {
     /// `channels` planes of `size × size` values to planes of `size/2 × size/2`.
@@ -21,5 +23,13 @@ public enum IntegerPooling {
             }
         }
         return out
+    }
+
+    /// 2×2 max-pooling of `images` channels-last uint8 images `[size, size, channels]` into
+    /// `[size/2, size/2, channels]` (AVX-512 or portable by `backend`; the same bytes as
+    /// ``maxPool2(_:channels:size:)`` on the transposed planes).
+    public static func maxPool2ChannelsLast(_ x: UnsafePointer<UInt8>, images: Int, size: Int, channels: Int,
+                                            into out: UnsafeMutablePointer<UInt8>, backend: IntegerBackend = .automatic) {
+        foedus_maxpool2_nhwc_u8(x, images, size, size, channels, out, backend.rawValue)
     }
 }

@@ -105,6 +105,21 @@ public struct ChannelRequantizer: Sendable {
         }
     }
 
+    /// Vectorised with int32 outputs (no narrowing; any clamp): `out` may equal `acc` when
+    /// `ldo == lda`.
+    /// - Precondition: `lda, ldo ≥ channels`.
+    public func requantize(_ acc: UnsafePointer<Int32>, rows: Int, lda: Int, into out: UnsafeMutablePointer<Int32>, ldo: Int,
+                           backend: IntegerBackend = .automatic) {
+        let cols = dyadics.count
+        precondition(rows >= 0 && lda >= cols && ldo >= cols, "ChannelRequantizer: invalid sizes")
+        multipliers.withUnsafeBufferPointer { b in
+            shifts.withUnsafeBufferPointer { c in
+                foedus_requant_cols_i32(acc, rows, cols, lda, b.baseAddress, c.baseAddress, zeroPoint, clamp.lowerBound,
+                                        clamp.upperBound, out, ldo, backend.rawValue)
+            }
+        }
+    }
+
     /// Array form into int8 (`clamp ⊆ −128…127`).
     public func requantizeToInt8(_ acc: [Int32], rows: Int, backend: IntegerBackend = .automatic) -> [Int8] {
         precondition(acc.count == rows * dyadics.count, "ChannelRequantizer: \(acc.count) accumulators for \(rows) rows")

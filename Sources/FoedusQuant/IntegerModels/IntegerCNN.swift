@@ -37,10 +37,40 @@ public struct IntegerCNN: Sendable {
             self.inputZeroPoint = inputZeroPoint
             self.norm = norm
             conv = IntegerConv2D(weights: weights, inChannels: inChannels, outChannels: outChannels, kernel: (3, 3), padding: (1, 1))
+            switch norm {
+            case .folded(let r), .group(let r, _, _, _, _):
+                channels = ChannelRequantizer(dyadics: r.map(\.dyadic), zeroPoint: r[0].zeroPoint, clamp: r[0].clamp)
+            }
         }
 
-        /// `x`: NCHW uint8 bytes (pixels, or the previous stage's non-negative activations);
-        /// returns the pooled uint8 activations.
+        /// The per-channel requantizers of `norm` as one vectorised pass over channels-last
+        /// accumulators (every channel shares the zero point and clamp).
+        let channels: ChannelRequantizer
+
+        /// Channels-last forward pass of `images` images: `x` NHWC uint8 `[images, size, size, inChannels]`,
+        /// `out` the pooled NHWC activations `[images, size/2, size/2, outChannels]`. `acc` and
+        /// `activation` are scratch of `images · size² · outChannels` values. The same integers as
+        /// ``forward(_:batch:size:)`` in the other layout.
+        func forwardChannelsLast(_ x: UnsafePointer<UInt8>, images: Int, size: Int, acc: UnsafeMutablePointer<Int32>,
+                                 activation: UnsafeMutablePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
+            let pixels = images * size * size
+            bias.withUnsafeBufferPointer { pb in
+                conv.forwardChannelsLast(x, signed: false, batch: images, h: size, w: size, zeroPoint: inputZeroPoint,
+                                         bias: pb.baseAddress, into: acc)
+            }
+            switch norm {
+            case .folded:
+                channels.requantize(acc, rows: pixels, lda: outChannels, into: UnsafeMutableRawPointer(activation), ldo: outChannels)
+            case .group(_, let groupNorm, _, _, _):
+                channels.requantize(acc, rows: pixels, lda: outChannels, into: acc, ldo: outChannels)
+                groupNorm.applyChannelsLast(acc, samples: images, into: activation)
+            }
+            IntegerPooling.maxPool2ChannelsLast(activation, images: images, size: size, channels: outChannels, into: out)
+        }
+
+        /// The channel-first twin of ``forwardChannelsLast(_:images:size:acc:activation:into:)``:
+        /// `x` is NCHW uint8 (pixels, or the previous stage's non-negative activations); returns
+        /// the pooled uint8 activations, NCHW.
         func forward(_ x: [UInt8], batch: Int, size: Int) -> [UInt8] {
             let spatial = size * size
             var acc = [Int32](repeating: 0, count: batch * outChannels * spatial)
@@ -108,12 +138,12 @@ public struct IntegerCNN: Sendable {
             channel = ChannelRequantizer(dyadics: requantizers.map(\.dyadic), zeroPoint: 0, clamp: requantizers[0].clamp)
         }
 
-        func accumulate(_ x: [UInt8], batch: Int) -> [Int32] {
+        func accumulate(_ x: [UInt8], batch: Int, packed: PackedInt8Matrix? = nil) -> [Int32] {
             var acc = [Int32](repeating: 0, count: batch * outFeatures)
             x.withUnsafeBufferPointer { px in
                 bias.withUnsafeBufferPointer { pb in
                     acc.withUnsafeMutableBufferPointer { pa in
-                        IntegerGEMM.multiply(px.baseAddress!, lda: inFeatures, m: batch, packed, aZeroPoint: 0, bias: pb.baseAddress,
+                        IntegerGEMM.multiply(px.baseAddress!, lda: inFeatures, m: batch, packed ?? self.packed, aZeroPoint: 0, bias: pb.baseAddress,
                                              into: pa.baseAddress!, ldc: outFeatures)
                     }
                 }
@@ -121,9 +151,10 @@ public struct IntegerCNN: Sendable {
             return acc
         }
 
-        /// Requantized activations (uint8, ReLU as the clamp at 0) for a hidden layer.
-        func forward(_ x: [UInt8], batch: Int) -> [UInt8] {
-            channel.requantizeToUInt8(accumulate(x, batch: batch), rows: batch)
+        /// Requantized activations (uint8, ReLU as the clamp at 0) for a hidden layer; `packed`
+        /// replaces the weights (the same weights with permuted input features).
+        func forward(_ x: [UInt8], batch: Int, packed: PackedInt8Matrix? = nil) -> [UInt8] {
+            channel.requantizeToUInt8(accumulate(x, batch: batch, packed: packed), rows: batch)
         }
 
         /// Logits at one common scale (int32) for the output layer.
@@ -142,20 +173,85 @@ public struct IntegerCNN: Sendable {
     public let output: Dense
     /// The real value of one logit unit (for reading scores; inference never uses it).
     public let logitScale: Double
+    /// The hidden layer's weights with input features in (h, w, c) order: the flattening of the
+    /// last stage's channels-last output.
+    let hiddenChannelsLast: PackedInt8Matrix
+
+    init(modelName: String, precision: IntegerPrecision, imageSize: Int, classes: Int, stages: [Stage], hidden: Dense,
+         output: Dense, logitScale: Double) {
+        self.modelName = modelName
+        self.precision = precision
+        self.imageSize = imageSize
+        self.classes = classes
+        self.stages = stages
+        self.hidden = hidden
+        self.output = output
+        self.logitScale = logitScale
+        let channels = stages.last!.outChannels, spatial = hidden.inFeatures / channels
+        precondition(channels * spatial == hidden.inFeatures, "IntegerCNN: \(hidden.inFeatures) hidden inputs for \(channels) channels")
+        var permuted = [Int8](repeating: 0, count: hidden.weights.count)
+        for o in 0..<hidden.outFeatures {
+            let row = o * hidden.inFeatures
+            for c in 0..<channels { for p in 0..<spatial { permuted[row + p * channels + c] = hidden.weights[row + c * spatial + p] } }
+        }
+        hiddenChannelsLast = PackedInt8Matrix(permuted, k: hidden.inFeatures, n: hidden.outFeatures, transposed: true)
+    }
 
     /// Predicted classes for raw pixels `[batch, 1, size, size]` (uint8, as stored in the dataset).
     /// - Precondition: `pixels.count == batch · imageSize²`.
     public func predict(pixels: [UInt8], batch: Int) -> [Int] {
-        let logits = self.logits(pixels: pixels, batch: batch)
-        return (0..<batch).map { n in
+        Self.argmax(logits(pixels: pixels, batch: batch), classes: classes)
+    }
+
+    static func argmax(_ logits: [Int32], classes: Int) -> [Int] {
+        (0..<(logits.count / classes)).map { n in
             var best = 0
             for c in 1..<classes where logits[n * classes + c] > logits[n * classes + best] { best = c }
             return best
         }
     }
 
+    /// Images per chunk of the convolution stages: their int32 accumulators (≈ 100 KB per
+    /// 28×28×32 image) stay in the L2 cache between the GEMM, the normalisation and the pooling.
+    static let chunk = 4
+
     /// Integer logits `[batch, classes]` (one common scale, so their order is the prediction).
+    /// The convolution stages run channels-last, a few images at a time; the result equals
+    /// ``logitsChannelsFirst(pixels:batch:)`` exactly.
     public func logits(pixels: [UInt8], batch: Int) -> [Int32] {
+        precondition(pixels.count == batch * imageSize * imageSize, "[IntegerCNN] \(pixels.count) pixels for \(batch) images of \(imageSize)×\(imageSize)")
+        precondition(stages.first?.inChannels == 1, "IntegerCNN: one input channel expected")
+        let widest = stages.map { $0.outChannels * imageSize * imageSize }.max()!
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: Self.chunk * widest)
+        let activation = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunk * widest)
+        let ping = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunk * widest / 4)
+        let pong = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunk * widest / 4)
+        defer { acc.deallocate(); activation.deallocate(); ping.deallocate(); pong.deallocate() }
+        var features = [UInt8](repeating: 0, count: batch * hidden.inFeatures)
+        pixels.withUnsafeBufferPointer { px in
+            features.withUnsafeMutableBufferPointer { pf in
+                for first in stride(from: 0, to: batch, by: Self.chunk) {
+                    let images = min(Self.chunk, batch - first)
+                    // One input channel: NCHW pixels are already channels-last.
+                    var input = UnsafePointer(px.baseAddress! + first * imageSize * imageSize)
+                    var size = imageSize
+                    for (i, stage) in stages.enumerated() {
+                        let last = i == stages.count - 1
+                        let out = last ? pf.baseAddress! + first * hidden.inFeatures : (i % 2 == 0 ? ping : pong)
+                        stage.forwardChannelsLast(input, images: images, size: size, acc: acc, activation: activation, into: out)
+                        input = UnsafePointer(out)
+                        size /= 2
+                    }
+                }
+            }
+        }
+        let h = hidden.forward(features, batch: batch, packed: hiddenChannelsLast)
+        return output.logits(h, batch: batch)
+    }
+
+    /// The channel-first (NCHW) twin of ``logits(pixels:batch:)``: whole-batch stages, the
+    /// flattening the float model uses. Kept as the layout-independent reference in tests.
+    public func logitsChannelsFirst(pixels: [UInt8], batch: Int) -> [Int32] {
         precondition(pixels.count == batch * imageSize * imageSize, "[IntegerCNN] \(pixels.count) pixels for \(batch) images of \(imageSize)×\(imageSize)")
         var size = imageSize
         var x = pixels

@@ -51,7 +51,7 @@ struct TrainingContext: Sendable {
             let dataset = Dataset(name: "local", images: images.bytes, labels: labels, channels: reference.channels, height: reference.height,
                                   width: reference.width, classes: reference.classes)
             let layer = try ModelCatalog.make(config.model, classes: reference.classes, inputChannels: reference.channels, imageSize: reference.height, width: config.modelWidth)
-            let views = DatasetViews(dataset: dataset, normalization: try Normalization.preset(for: config.dataset), flip: config.horizontalFlip)
+            let views = DatasetViews(dataset: dataset, normalization: try Normalization.preset(for: config.dataset), flip: config.horizontalFlip, strong: config.strongAugmentationSettings)
             let trainer = LocalTrainer(config: config, layer: layer, views: views, proximalMu: mu)
             let all = Array(0..<count)
             return TrainingContext(config: config, layer: layer, template: ModelState(layer, key: RandomKey(seed: config.seed).derived("init")),

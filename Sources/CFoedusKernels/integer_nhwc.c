@@ -1,0 +1,310 @@
+// Channels-last (NHWC) integer kernels of the integer-only CNNs: im2col whose rows are runs of
+// whole pixels, per-channel int32 requantization, i-GroupNorm with the statistics gathered across
+// channels, and 2×2 max-pooling. Each is the NHWC layout of an NCHW kernel in this folder and is
+// tested to give the same integers (the Swift twins live in FoedusKernels/Integer).
+#include <string.h>
+#include "CFoedusInteger.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define NHWC_X86 1
+#define NHWC_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
+#endif
+
+// Rows of whole-pixel runs; the copy is specialised for the channel counts of the models (a fixed
+// size compiles to one or two vector moves instead of a memcpy call) and for one channel.
+static inline __attribute__((always_inline)) void
+im2col_nhwc_body(const uint8_t *x, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                 long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value, uint8_t *col) {
+    const long ckk = kh * kw * cg;
+    for (long oy = 0; oy < oh; oy++) {
+        for (long ox = 0; ox < ow; ox++) {
+            uint8_t *dst = col + (oy * ow + ox) * ckk;
+            for (long ky = 0; ky < kh; ky++) {
+                const long iy = oy * sh - ph + ky * dh;
+                for (long kx = 0; kx < kw; kx++, dst += cg) {
+                    const long ix = ox * sw - pw + kx * dw;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) memset(dst, pad_value, (size_t)cg);
+                    else memcpy(dst, x + (iy * w + ix) * channels + c0, (size_t)cg);
+                }
+            }
+        }
+    }
+}
+
+void foedus_u8_im2col_nhwc(const uint8_t *x, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                           long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow,
+                           uint8_t pad_value, uint8_t *col) {
+    switch (cg) {
+    case 1: im2col_nhwc_body(x, h, w, channels, c0, 1, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, col); break;
+    case 16: im2col_nhwc_body(x, h, w, channels, c0, 16, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, col); break;
+    case 32: im2col_nhwc_body(x, h, w, channels, c0, 32, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, col); break;
+    case 64: im2col_nhwc_body(x, h, w, channels, c0, 64, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, col); break;
+    default: im2col_nhwc_body(x, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, col);
+    }
+}
+
+// foedus_requant_cols_i32 lives in integer_requant.c beside the other requantization kernels.
+
+static inline uint64_t nhwc_isqrt(uint64_t n) {
+    if (n == 0) return 0;
+    int bits = 64 - __builtin_clzll(n);
+    uint64_t x = (uint64_t)1 << ((bits + 1) / 2);
+    for (;;) {
+        uint64_t next = (x + n / x) / 2;
+        if (next >= x) return x;
+        x = next;
+    }
+}
+
+// The statistics of IBert.normalizeRun for every group of one sample, gathered channel by channel:
+// the sum and the squares are exact integer sums, so their order does not change them, and
+// max |count·x − sum| = max(count·max − sum, sum − count·min). Per channel it leaves the group's
+// sum (gsum), the shift of the squares (unused after) and f = 2⁶¹/σ (0 when σ = 0, which makes
+// every y_n 0 as the run kernel's σ = 0 branch does).
+static inline __attribute__((always_inline)) void
+nhwc_statistics(const int32_t *x, long spatial, long channels, long groups, int64_t *csum, int64_t *cmin, int64_t *cmax,
+                int64_t *csq, int64_t *gsum, int64_t *gshift, int64_t *gf) {
+    const long pg = channels / groups;
+    const int64_t count = pg * spatial;
+    for (long ch = 0; ch < channels; ch++) { csum[ch] = 0; cmin[ch] = INT32_MAX; cmax[ch] = INT32_MIN; csq[ch] = 0; }
+    for (long p = 0; p < spatial; p++) {
+        const int32_t *row = x + p * channels;
+        for (long ch = 0; ch < channels; ch++) {
+            const int64_t v = row[ch];
+            csum[ch] += v;
+            cmin[ch] = v < cmin[ch] ? v : cmin[ch];
+            cmax[ch] = v > cmax[ch] ? v : cmax[ch];
+        }
+    }
+    for (long g = 0; g < groups; g++) {
+        int64_t sum = 0, lo = INT32_MAX, hi = INT32_MIN;
+        for (long k = 0; k < pg; k++) {
+            sum += csum[g * pg + k];
+            lo = cmin[g * pg + k] < lo ? cmin[g * pg + k] : lo;
+            hi = cmax[g * pg + k] > hi ? cmax[g * pg + k] : hi;
+        }
+        const int64_t up = count * hi - sum, down = sum - count * lo;
+        const int64_t max_abs = up > down ? up : down;
+        int64_t shift = 0;
+        while ((max_abs >> shift) > 0 && (double)(max_abs >> shift) * (double)(max_abs >> shift) * (double)count >= 0x1p62) shift++;
+        for (long k = 0; k < pg; k++) { gsum[g * pg + k] = sum; gshift[g * pg + k] = shift; }
+    }
+    for (long p = 0; p < spatial; p++) {
+        const int32_t *row = x + p * channels;
+        for (long ch = 0; ch < channels; ch++) {
+            const int64_t d = (count * (int64_t)row[ch] - gsum[ch]) >> gshift[ch];
+            csq[ch] += d * d;
+        }
+    }
+    for (long g = 0; g < groups; g++) {
+        int64_t squares = 0;
+        for (long k = 0; k < pg; k++) squares += csq[g * pg + k];
+        const int64_t sigma = (int64_t)nhwc_isqrt((uint64_t)squares) << gshift[g * pg];
+        const int64_t f = sigma > 0 ? ((int64_t)1 << 61) / sigma : 0;
+        for (long k = 0; k < pg; k++) gf[g * pg + k] = f;
+    }
+}
+
+#define GN_NHWC_BODY                                                                                           \
+    const long pg = channels / groups;                                                                         \
+    const int64_t count = pg * spatial;                                                                        \
+    int64_t *csum = scratch, *cmin = scratch + channels, *cmax = scratch + 2 * channels;                       \
+    int64_t *csq = scratch + 3 * channels, *gsum = scratch + 4 * channels, *gshift = scratch + 5 * channels;   \
+    int64_t *gf = scratch + 6 * channels, *round = scratch + 7 * channels;                                     \
+    for (long ch = 0; ch < channels; ch++) round[ch] = (int64_t)1 << (c[ch] - 1);                              \
+    for (long n = 0; n < samples; n++) {                                                                       \
+        const int32_t *xs = x + n * spatial * channels;                                                        \
+        uint8_t *os = out + n * spatial * channels;                                                            \
+        nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);               \
+        for (long p = 0; p < spatial; p++) {                                                                   \
+            const int32_t *row = xs + p * channels;                                                            \
+            uint8_t *dst = os + p * channels;                                                                  \
+            for (long ch = 0; ch < channels; ch++) {                                                           \
+                int64_t v = ((count * (int64_t)row[ch] - gsum[ch]) * gf[ch]) >> 31;                            \
+                v = v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : v);                               \
+                int64_t y = sign[ch] * ((v * b[ch] + round[ch]) >> c[ch]) + beta[ch];                          \
+                y = y < lo ? lo : (y > hi ? hi : y);                                                           \
+                dst[ch] = (uint8_t)y;                                                                          \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
+#ifdef NHWC_X86
+// One sample with explicit AVX-512 (channels a multiple of 16). When every |count·x − sum| of the
+// sample fits in int32 (always, for the 16-bit pre-normalisation scale of the models), the
+// deviations are computed in wrapping int32 lanes — exact, since the true value fits — and the
+// squares with 32×32→64-bit products; otherwise the sample takes the generic int64 loops.
+// Every step is the same integer operation as nhwc_statistics and the generic affine stage.
+NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *b,
+                                              const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                                              int64_t *scratch, uint8_t *os) {
+    const long pg = channels / groups;
+    const int64_t count = pg * spatial;
+    int64_t *csum = scratch, *cmin = scratch + channels, *cmax = scratch + 2 * channels;
+    int64_t *csq = scratch + 3 * channels, *gsum = scratch + 4 * channels, *gshift = scratch + 5 * channels;
+    int64_t *gf = scratch + 6 * channels, *round = scratch + 7 * channels;
+    int32_t *gsum32 = (int32_t *)(scratch + 8 * channels), *shift32 = gsum32 + channels;
+    for (long j = 0; j < channels; j += 16) {
+        __m512i lo8 = _mm512_setzero_si512(), hi8 = _mm512_setzero_si512();
+        __m512i mn = _mm512_set1_epi32(INT32_MAX), mx = _mm512_set1_epi32(INT32_MIN);
+        for (long p = 0; p < spatial; p++) {
+            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
+            mn = _mm512_min_epi32(mn, v);
+            mx = _mm512_max_epi32(mx, v);
+            lo8 = _mm512_add_epi64(lo8, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(v)));
+            hi8 = _mm512_add_epi64(hi8, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1)));
+        }
+        _mm512_storeu_si512((void *)(csum + j), lo8);
+        _mm512_storeu_si512((void *)(csum + j + 8), hi8);
+        _mm512_storeu_si512((void *)(cmin + j), _mm512_cvtepi32_epi64(_mm512_castsi512_si256(mn)));
+        _mm512_storeu_si512((void *)(cmin + j + 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(mn, 1)));
+        _mm512_storeu_si512((void *)(cmax + j), _mm512_cvtepi32_epi64(_mm512_castsi512_si256(mx)));
+        _mm512_storeu_si512((void *)(cmax + j + 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(mx, 1)));
+    }
+    int fits = 1;
+    for (long g = 0; g < groups; g++) {
+        int64_t sum = 0, low = INT32_MAX, high = INT32_MIN;
+        for (long k = 0; k < pg; k++) {
+            sum += csum[g * pg + k];
+            low = cmin[g * pg + k] < low ? cmin[g * pg + k] : low;
+            high = cmax[g * pg + k] > high ? cmax[g * pg + k] : high;
+        }
+        const int64_t up = count * high - sum, down = sum - count * low;
+        const int64_t max_abs = up > down ? up : down;
+        if (max_abs > INT32_MAX) fits = 0;
+        int64_t shift = 0;
+        while ((max_abs >> shift) > 0 && (double)(max_abs >> shift) * (double)(max_abs >> shift) * (double)count >= 0x1p62) shift++;
+        for (long k = 0; k < pg; k++) {
+            gsum[g * pg + k] = sum; gshift[g * pg + k] = shift;
+            gsum32[g * pg + k] = (int32_t)(uint32_t)(uint64_t)sum;
+            shift32[g * pg + k] = (int32_t)shift;
+        }
+    }
+    if (!fits) {
+        // Rare: redo the statistics with the generic int64 loops.
+        nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);
+    } else {
+        const __m512i countv = _mm512_set1_epi32((int32_t)count);
+        for (long j = 0; j < channels; j += 16) {
+            const __m512i gs = _mm512_loadu_si512((const void *)(gsum32 + j)), sh = _mm512_loadu_si512((const void *)(shift32 + j));
+            __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+            for (long p = 0; p < spatial; p++) {
+                const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
+                const __m512i d = _mm512_srav_epi32(_mm512_sub_epi32(_mm512_mullo_epi32(v, countv), gs), sh);
+                even = _mm512_add_epi64(even, _mm512_mul_epi32(d, d));
+                const __m512i dh = _mm512_srli_epi64(d, 32);
+                odd = _mm512_add_epi64(odd, _mm512_mul_epi32(dh, dh));
+            }
+            int64_t e[8], o[8];
+            _mm512_storeu_si512((void *)e, even);
+            _mm512_storeu_si512((void *)o, odd);
+            for (int k = 0; k < 8; k++) { csq[j + 2 * k] = e[k]; csq[j + 2 * k + 1] = o[k]; }
+        }
+        for (long g = 0; g < groups; g++) {
+            int64_t squares = 0;
+            for (long k = 0; k < pg; k++) squares += csq[g * pg + k];
+            const int64_t sigma = (int64_t)nhwc_isqrt((uint64_t)squares) << gshift[g * pg];
+            const int64_t f = sigma > 0 ? ((int64_t)1 << 61) / sigma : 0;
+            for (long k = 0; k < pg; k++) gf[g * pg + k] = f;
+        }
+    }
+    const __m512i countv = _mm512_set1_epi32((int32_t)count);
+    const __m512i lov = _mm512_set1_epi64(lo), hiv = _mm512_set1_epi64(hi);
+    const __m512i i32min = _mm512_set1_epi64(INT32_MIN), i32max = _mm512_set1_epi64(INT32_MAX);
+    for (long j = 0; j < channels; j += 16) {
+        __m512i fv[2], bv[2], cv[2], rv[2], sv[2], betav[2], gs64[2];
+        for (int h = 0; h < 2; h++) {
+            fv[h] = _mm512_loadu_si512((const void *)(gf + j + 8 * h));
+            bv[h] = _mm512_loadu_si512((const void *)(b + j + 8 * h));
+            cv[h] = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const void *)(c + j + 8 * h)));
+            rv[h] = _mm512_loadu_si512((const void *)(round + j + 8 * h));
+            sv[h] = _mm512_loadu_si512((const void *)(sign + j + 8 * h));
+            betav[h] = _mm512_loadu_si512((const void *)(beta + j + 8 * h));
+            gs64[h] = _mm512_loadu_si512((const void *)(gsum + j + 8 * h));
+        }
+        const __m512i gs = _mm512_loadu_si512((const void *)(gsum32 + j));
+        const __m512i count64 = _mm512_set1_epi64(count);
+        for (long p = 0; p < spatial; p++) {
+            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
+            __m512i dh[2];
+            if (fits) {
+                const __m512i d = _mm512_sub_epi32(_mm512_mullo_epi32(v, countv), gs);
+                dh[0] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(d));
+                dh[1] = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(d, 1));
+            } else {
+                dh[0] = _mm512_sub_epi64(_mm512_mullo_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(v)), count64), gs64[0]);
+                dh[1] = _mm512_sub_epi64(_mm512_mullo_epi64(_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1)), count64), gs64[1]);
+            }
+            __m128i bytes[2];
+            for (int h = 0; h < 2; h++) {
+                __m512i yn = _mm512_srai_epi64(_mm512_mullo_epi64(dh[h], fv[h]), 31);
+                yn = _mm512_max_epi64(_mm512_min_epi64(yn, i32max), i32min);
+                __m512i t = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(yn, bv[h]), rv[h]), cv[h]);
+                // sign is ±1: negate where it is negative (the reference's multiplication).
+                t = _mm512_mask_sub_epi64(t, _mm512_cmplt_epi64_mask(sv[h], _mm512_setzero_si512()), _mm512_setzero_si512(), t);
+                t = _mm512_add_epi64(t, betav[h]);
+                t = _mm512_max_epi64(_mm512_min_epi64(t, hiv), lov);
+                bytes[h] = _mm512_cvtepi64_epi8(t);
+            }
+            _mm_storeu_si128((__m128i *)(os + p * channels + j), _mm_unpacklo_epi64(bytes[0], bytes[1]));
+        }
+    }
+}
+
+NHWC_TARGET static void gn_nhwc_avx512(const int32_t *x, long samples, long channels, long groups, long spatial,
+                                       const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
+                                       int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out) {
+    if (channels % 16 != 0) {
+        GN_NHWC_BODY
+        return;
+    }
+    int64_t *round = scratch + 7 * channels;
+    for (long ch = 0; ch < channels; ch++) round[ch] = (int64_t)1 << (c[ch] - 1);
+    for (long n = 0; n < samples; n++)
+        gn_nhwc_sample_avx512(x + n * spatial * channels, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch,
+                              out + n * spatial * channels);
+}
+#endif
+static void gn_nhwc_portable(const int32_t *x, long samples, long channels, long groups, long spatial,
+                             const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
+                             int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out) {
+    GN_NHWC_BODY
+}
+
+void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
+                               const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                               int64_t *scratch, uint8_t *out, int backend) {
+#ifdef NHWC_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out); return; }
+#endif
+    gn_nhwc_portable(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out);
+}
+
+#define POOL_NHWC_BODY                                                                                       \
+    const long oh = h / 2, ow = w / 2;                                                                       \
+    for (long n = 0; n < images; n++) {                                                                      \
+        const uint8_t *src = x + n * h * w * channels;                                                       \
+        uint8_t *dst = out + n * oh * ow * channels;                                                         \
+        for (long oy = 0; oy < oh; oy++)                                                                     \
+            for (long ox = 0; ox < ow; ox++) {                                                               \
+                const uint8_t *a = src + ((2 * oy) * w + 2 * ox) * channels, *bb = a + channels;             \
+                const uint8_t *cc = a + w * channels, *d = cc + channels;                                    \
+                uint8_t *o = dst + (oy * ow + ox) * channels;                                                \
+                for (long ch = 0; ch < channels; ch++) {                                                     \
+                    uint8_t m1 = a[ch] > bb[ch] ? a[ch] : bb[ch], m2 = cc[ch] > d[ch] ? cc[ch] : d[ch];      \
+                    o[ch] = m1 > m2 ? m1 : m2;                                                               \
+                }                                                                                            \
+            }                                                                                                \
+    }
+
+#ifdef NHWC_X86
+NHWC_TARGET static void pool_nhwc_avx512(const uint8_t *x, long images, long h, long w, long channels, uint8_t *out) { POOL_NHWC_BODY }
+#endif
+static void pool_nhwc_portable(const uint8_t *x, long images, long h, long w, long channels, uint8_t *out) { POOL_NHWC_BODY }
+
+void foedus_maxpool2_nhwc_u8(const uint8_t *x, long images, long h, long w, long channels, uint8_t *out, int backend) {
+#ifdef NHWC_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { pool_nhwc_avx512(x, images, h, w, channels, out); return; }
+#endif
+    pool_nhwc_portable(x, images, h, w, channels, out);
+}

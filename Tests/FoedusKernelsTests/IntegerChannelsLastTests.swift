@@ -1,0 +1,118 @@
+import FoedusKernels
+import XCTest
+
+/// Channels-last (NHWC) integer kernels against their channel-first twins on the transposed data:
+/// exact equality, on every backend.
+final class IntegerChannelsLastTests: XCTestCase {
+    /// `[n, c, s]` → `[n, s, c]`.
+    static func channelsLast<T>(_ x: [T], n: Int, c: Int, spatial: Int) -> [T] {
+        var out = x
+        for i in 0..<n { for ch in 0..<c { for p in 0..<spatial { out[(i * spatial + p) * c + ch] = x[(i * c + ch) * spatial + p] } } }
+        return out
+    }
+
+    func testConvolutionEqualsTheDirectConvolutionTransposed() {
+        // Oracle: IntegerConv2D.reference (direct scalar loops) on the NCHW input, transposed to NHWC.
+        var data = IntegerTestData(seed: 61)
+        typealias Case = (n: Int, c: Int, o: Int, h: Int, w: Int, k: (Int, Int), s: (Int, Int), p: (Int, Int), d: (Int, Int), g: Int)
+        let cases: [Case] = [
+            (2, 1, 32, 9, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // conv1 of cnn-gn (one channel), odd sizes
+            (2, 32, 64, 7, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // conv2's channels
+            (1, 6, 10, 11, 10, (3, 2), (2, 1), (2, 0), (1, 2), 2),  // stride, dilation, groups
+            (3, 5, 17, 5, 6, (1, 1), (1, 1), (0, 0), (1, 1), 1),
+        ]
+        for t in cases {
+            let weights = data.int8s(t.o * (t.c / t.g) * t.k.0 * t.k.1)
+            let bias = data.int32s(t.o, in: -5000...5000)
+            let conv = IntegerConv2D(weights: weights, inChannels: t.c, outChannels: t.o, kernel: t.k, stride: t.s,
+                                     padding: t.p, dilation: t.d, groups: t.g)
+            var x = data.uint8s(t.n * t.c * t.h * t.w)
+            x[0] = 255; x[1] = 0
+            let (oh, ow) = conv.outputSize(h: t.h, w: t.w)
+            for zero: Int32 in [0, 73, 255] {
+                let expected = IntegerConv2D.reference(x, weights: weights, batch: t.n, inChannels: t.c, h: t.h, w: t.w,
+                    outChannels: t.o, kernel: t.k, stride: t.s, padding: t.p, dilation: t.d, groups: t.g, zeroPoint: zero, bias: bias)
+                let nhwc = Self.channelsLast(x, n: t.n, c: t.c, spatial: t.h * t.w)
+                for backend in explicitBackends {
+                    let got = conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend)
+                    XCTAssertEqual(got, Self.channelsLast(expected, n: t.n, c: t.o, spatial: oh * ow), "\(t) z \(zero) \(backend)")
+                }
+            }
+        }
+    }
+
+    func testGroupNormEqualsTheChannelFirstKernel() {
+        // Oracle: IBert.GroupNorm's reference callAsFunction on NCHW, transposed. 24 channels take
+        // the generic loops, 32 the AVX-512 sample kernel. Sample 1 is near 2²⁴, so its deviations
+        // count·x − sum leave int32 (the int64 fallback) and the squares need a shift; sample 2 has
+        // a constant group (σ = 0); γ = 0 makes a dead channel; odd spatial size; ReLU-style clamps.
+        for c in [24, 32] {
+            var data = IntegerTestData(seed: 62)
+            let (n, g, hw) = (3, 8, 49)
+            var x = [Double](repeating: 0, count: n * c * hw)
+            x.withUnsafeMutableBufferPointer { data.stream.fillNormal($0, mean: -5, std: 1200) }
+            var q = x.map { Int32($0.rounded()) }
+            for i in (c * hw)..<(2 * c * hw) { q[i] = Int32((x[i] * 15_000).rounded()) }
+            for i in (2 * c * hw + 6 * hw)..<(2 * c * hw + 9 * hw) { q[i] = 311 }
+            var gamma = data.doubles(c, low: -2, high: 2)
+            gamma[4] = 0
+            let beta = data.doubles(c, low: -1, high: 1)
+            for clamp: ClosedRange<Int32> in [0...15, 0...255] {
+                let norm = IBert.GroupNorm(channels: c, groups: g, spatial: hw, gamma: gamma, beta: beta,
+                                           outputScale: clamp.upperBound == 15 ? 0.2 : 0.01, clamp: clamp)
+                let expected = Self.channelsLast(norm(q).map { UInt8($0) }, n: n, c: c, spatial: hw)
+                let input = Self.channelsLast(q, n: n, c: c, spatial: hw)
+                for backend in [IntegerBackend.automatic, .scalar] {
+                    var got = [UInt8](repeating: 0, count: q.count)
+                    input.withUnsafeBufferPointer { px in
+                        got.withUnsafeMutableBufferPointer { norm.applyChannelsLast(px.baseAddress!, samples: n, into: $0.baseAddress!, backend: backend) }
+                    }
+                    let wrong = zip(got, expected).filter { $0 != $1 }.count
+                    XCTAssertEqual(wrong, 0, "\(c) channels \(clamp) \(backend): \(wrong) of \(got.count) bytes differ")
+                }
+                XCTAssertTrue(expected.contains(UInt8(clamp.upperBound)) && expected.contains(0), "the clamp is exercised")
+            }
+        }
+    }
+
+    func testMaxPoolEqualsThePlanarPooling() {
+        // Oracle: IntegerPooling.maxPool2 (checked against the definition in IntegerPoolingTests) on
+        // the planes, transposed; 2 images, 19 channels (not a vector width), 6×6 with 0 and 255.
+        var data = IntegerTestData(seed: 63)
+        let (n, c, size) = (2, 19, 6)
+        var x = data.uint8s(n * c * size * size)
+        x[5] = 255; x[40] = 0
+        let expected = Self.channelsLast(IntegerPooling.maxPool2(x, channels: n * c, size: size), n: n, c: c, spatial: 9)
+        let input = Self.channelsLast(x, n: n, c: c, spatial: size * size)
+        for backend in [IntegerBackend.automatic, .scalar] {
+            var got = [UInt8](repeating: 0, count: expected.count)
+            input.withUnsafeBufferPointer { px in
+                got.withUnsafeMutableBufferPointer {
+                    IntegerPooling.maxPool2ChannelsLast(px.baseAddress!, images: n, size: size, channels: c, into: $0.baseAddress!, backend: backend)
+                }
+            }
+            XCTAssertEqual(got, expected, "\(backend)")
+        }
+    }
+
+    func testInt32ChannelRequantizationEqualsTheScalarDefinition() {
+        // Oracle: ChannelRequantizer.requantizeReference (Requantizer per value), with extreme
+        // accumulators, 21 channels, a zero multiplier (dead channel) and an in-place run.
+        var data = IntegerTestData(seed: 64)
+        let rows = 13, cols = 21
+        var acc = (0..<(rows * cols)).map { _ in Int32(truncatingIfNeeded: data.stream.nextUInt32()) }
+        acc[0] = .min; acc[1] = .max; acc[2] = -1
+        var dyadics = data.doubles(cols, low: 1e-6, high: 2).map { Dyadic(ratio: $0) }
+        dyadics[3] = Dyadic(b: 0, c: 1)
+        let requantizer = ChannelRequantizer(dyadics: dyadics, zeroPoint: 0, clamp: -32767...32767)
+        let expected = requantizer.requantizeReference(acc, rows: rows)
+        for backend in [IntegerBackend.automatic, .scalar] {
+            var inPlace = acc
+            inPlace.withUnsafeMutableBufferPointer { p in
+                requantizer.requantize(UnsafePointer(p.baseAddress!), rows: rows, lda: cols, into: p.baseAddress!, ldo: cols, backend: backend)
+            }
+            XCTAssertEqual(inPlace, expected, "\(backend)")
+        }
+        XCTAssertTrue(expected.contains(32767) && expected.contains(-32767))
+    }
+}
