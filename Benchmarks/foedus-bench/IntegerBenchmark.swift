@@ -340,6 +340,12 @@ enum IntegerBenchmark {
                          backend: backend)
             return Float(y.pointer[0])
         }
+        // The same bytes read as NHWC (the layout does not change the work).
+        func channelsLast() -> Float {
+            conv.forwardChannelsLast(x.pointer, signed: false, batch: batch, h: size, w: size, zeroPoint: zeroPoint, bias: nil,
+                                     into: y.pointer)
+            return Float(y.pointer[0])
+        }
         let contenders = [
             Contender(name: "fp32 DNNLKernels.conv2d") {
                 DNNLKernels.conv2dForward(x: xf.pointer, w: wf.pointer, y: yf.pointer, geometry: geometry)
@@ -349,6 +355,7 @@ enum IntegerBenchmark {
                 Tensor.conv2d(xt, weight: wt, padding: (1, 1)).withUnsafeBufferPointer(as: Float.self) { $0[0] }
             },
             Contender(name: "int8 IntegerConv2D .automatic") { integer(.automatic) },
+            Contender(name: "int8 IntegerConv2D NHWC .automatic") { channelsLast() },
             Contender(name: "int8 IntegerConv2D .avx2") { integer(.avx2) },
         ]
         return measure(section: "conv", name: name,
@@ -454,8 +461,8 @@ final class ModelSetup {
 }
 
 /// Where the time of `IntegerCNN.logits` goes: a copy of its code (FoedusQuant's
-/// `IntegerCNN.logits`, `Stage.forward`, `Dense`, and `IntegerConv2D.forward`, same calls in the
-/// same order) with a clock read around each step. Checked to give the same predictions.
+/// `IntegerCNN.logits`, `Stage.forwardChannelsLast`, `Dense`, and `IntegerConv2D.forwardChannelsLast`,
+/// same calls in the same order) with a clock read around each step. Checked to give the same predictions.
 struct StageProfile {
     var steps: [String] = []
     /// Per step, seconds per pass over the test set, one entry per repeat.
@@ -490,7 +497,13 @@ struct StageProfile {
         let convs = model.stages.map {
             IntegerConv2D(weights: $0.weights, inChannels: $0.inChannels, outChannels: $0.outChannels, kernel: (3, 3), padding: (1, 1))
         }
-        let hiddenPacked = PackedInt8Matrix(model.hidden.weights, k: model.hidden.inFeatures, n: model.hidden.outFeatures, transposed: true)
+        // The hidden layer's weights with input features in NHWC order (h, w, c), as IntegerCNN packs them.
+        let channels = model.stages.last!.outChannels, spatial = model.hidden.inFeatures / channels
+        var permuted = model.hidden.weights
+        for o in 0..<model.hidden.outFeatures {
+            for c in 0..<channels { for p in 0..<spatial { permuted[o * model.hidden.inFeatures + p * channels + c] = model.hidden.weights[o * model.hidden.inFeatures + c * spatial + p] } }
+        }
+        let hiddenPacked = PackedInt8Matrix(permuted, k: model.hidden.inFeatures, n: model.hidden.outFeatures, transposed: true)
         let outputPacked = PackedInt8Matrix(model.output.weights, k: model.output.inFeatures, n: model.output.outFeatures, transposed: true)
         var profile = StageProfile()
         // Warm-up pass, also the equality check against the library.
@@ -529,86 +542,68 @@ struct StageProfile {
         }
     }
 
-    /// `IntegerCNN.predict(pixels:batch:)`, step by step.
+    /// `IntegerCNN.predict(pixels:batch:)`, step by step: the channels-last stages a chunk of
+    /// `IntegerCNN`'s size at a time (im2col + GEMM of `IntegerConv2D.forwardChannelsLast`, the
+    /// per-channel requantization, NHWC i-GroupNorm, NHWC max-pool), then the dense layers.
     static func predict(_ model: IntegerCNN, _ convs: [IntegerConv2D], _ hiddenPacked: PackedInt8Matrix, _ outputPacked: PackedInt8Matrix,
                         _ pixels: [UInt8], _ batch: Int, _ clock: inout StepClock) -> [Int] {
         clock.reset()
-        var size = model.imageSize
-        var x = pixels
-        for (index, (stage, conv)) in zip(model.stages, convs).enumerated() {
-            let s = "stage\(index + 1) "
-            let spatial = size * size
-            // IntegerConv2D.forward (groups 1, stride 1, pad 1, 3×3).
-            let ckk = stage.inChannels * 9, og = stage.outChannels
-            var acc = [Int32](repeating: 0, count: batch * og * spatial)
-            let col = UnsafeMutablePointer<UInt8>.allocate(capacity: spatial * ckk)
-            let out = UnsafeMutablePointer<Int32>.allocate(capacity: spatial * og)
-            clock.lap(s + "alloc")
-            var im2col = 0.0, gemm = 0.0, transpose = 0.0
-            x.withUnsafeBufferPointer { px in
-                stage.bias.withUnsafeBufferPointer { pb in
-                    acc.withUnsafeMutableBufferPointer { pa in
-                        for n in 0..<batch {
-                            let t0 = monotonicNanoseconds()
-                            foedus_i8_im2col_rows(px.baseAddress! + n * stage.inChannels * spatial, stage.inChannels, size, size, 3, 3,
-                                                  1, 1, 1, 1, 1, 1, size, size, UInt8(truncatingIfNeeded: stage.inputZeroPoint), col)
-                            let t1 = monotonicNanoseconds()
-                            IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: spatial, conv.packed[0], aZeroPoint: stage.inputZeroPoint,
-                                                 bias: pb.baseAddress, into: out, ldc: og)
-                            let t2 = monotonicNanoseconds()
-                            let yg = pa.baseAddress! + n * og * spatial
-                            for p in 0..<spatial { for o in 0..<og { yg[o * spatial + p] = out[p * og + o] } }
-                            let t3 = monotonicNanoseconds()
-                            im2col += Double(t1 - t0); gemm += Double(t2 - t1); transpose += Double(t3 - t2)
-                        }
-                    }
-                }
-            }
-            col.deallocate(); out.deallocate()
-            clock.lap(s + "conv (im2col+GEMM+NCHW)")
-            clock.seconds[s + "conv (im2col+GEMM+NCHW)"]! -= (im2col + gemm + transpose) / 1e9
-            for (name, ns) in [("  im2col", im2col), ("  GEMM", gemm), ("  transpose to NCHW", transpose)] {
-                if clock.seconds[s + name] == nil { clock.order.append(s + name) }
-                clock.seconds[s + name, default: 0] += ns / 1e9
-            }
-            var activation = [UInt8](repeating: 0, count: acc.count)
+        let chunk = 4, size0 = model.imageSize
+        let widest = model.stages.map { $0.outChannels * size0 * size0 }.max()!
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: chunk * widest)
+        let activation = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest)
+        let buffers = [UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest / 4), UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest / 4)]
+        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: size0 * size0 * 9 * model.stages.map(\.inChannels).max()!)
+        var features = [UInt8](repeating: 0, count: batch * model.hidden.inFeatures)
+        let channelRequantizers = model.stages.map { stage -> ChannelRequantizer in
             switch stage.norm {
-            case .folded(let requantizers):
-                acc.withUnsafeBufferPointer { pa in
-                    activation.withUnsafeMutableBufferPointer { po in
-                        for n in 0..<batch {
-                            for o in 0..<og {
-                                let offset = (n * og + o) * spatial
-                                requantizers[o].requantize(pa.baseAddress! + offset, count: spatial, into: po.baseAddress! + offset)
-                            }
-                        }
-                    }
-                }
-                clock.lap(s + "requantize (folded BN)")
-            case .group(let pre, let groupNorm, _, _, _):
-                // As IntegerCNN.Stage.forward: per-plane C requantization, then the C i-GroupNorm
-                // writing clamped uint8.
-                acc.withUnsafeMutableBufferPointer { pa in
-                    for n in 0..<batch {
-                        for o in 0..<og {
-                            let plane = pa.baseAddress! + (n * og + o) * spatial
-                            pre[o].requantize(plane, count: spatial, into: plane)
-                        }
-                    }
-                }
-                clock.lap(s + "pre-requantize")
-                acc.withUnsafeBufferPointer { pa in
-                    activation.withUnsafeMutableBufferPointer { groupNorm.apply(pa.baseAddress!, samples: batch, into: $0.baseAddress!) }
-                }
-                clock.lap(s + "i-GroupNorm → UInt8")
+            case .folded(let r), .group(let r, _, _, _, _): return ChannelRequantizer(dyadics: r.map(\.dyadic), zeroPoint: r[0].zeroPoint, clamp: r[0].clamp)
             }
-            x = IntegerPooling.maxPool2(activation, channels: batch * og, size: size)
-            clock.lap(s + "max-pool")
-            size /= 2
         }
-        // Dense.forward (hidden) and Dense.logits (output).
+        clock.lap("buffers")
+        pixels.withUnsafeBufferPointer { px in
+            features.withUnsafeMutableBufferPointer { pf in
+                for first in stride(from: 0, to: batch, by: chunk) {
+                    let images = min(chunk, batch - first)
+                    var input = UnsafePointer(px.baseAddress! + first * size0 * size0)
+                    var size = size0
+                    for (index, (stage, conv)) in zip(model.stages, convs).enumerated() {
+                        let s = "stage\(index + 1) ", spatial = size * size, og = stage.outChannels, ckk = stage.inChannels * 9
+                        for n in 0..<images {
+                            foedus_u8_im2col_nhwc(input + n * spatial * stage.inChannels, size, size, stage.inChannels, 0, stage.inChannels,
+                                                  3, 3, 1, 1, 1, 1, 1, 1, size, size, UInt8(truncatingIfNeeded: stage.inputZeroPoint), col)
+                            clock.lap(s + "im2col (NHWC)")
+                            stage.bias.withUnsafeBufferPointer { pb in
+                                IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: spatial, conv.packedChannelsLast[0], aZeroPoint: stage.inputZeroPoint,
+                                                     bias: pb.baseAddress, into: acc + n * spatial * og, ldc: og)
+                            }
+                            clock.lap(s + "GEMM")
+                        }
+                        let rows = images * spatial
+                        switch stage.norm {
+                        case .folded:
+                            channelRequantizers[index].requantize(acc, rows: rows, lda: og, into: UnsafeMutableRawPointer(activation), ldo: og)
+                            clock.lap(s + "requantize (folded BN)")
+                        case .group(_, let groupNorm, _, _, _):
+                            channelRequantizers[index].requantize(acc, rows: rows, lda: og, into: acc, ldo: og)
+                            clock.lap(s + "pre-requantize")
+                            groupNorm.applyChannelsLast(acc, samples: images, into: activation)
+                            clock.lap(s + "i-GroupNorm → UInt8")
+                        }
+                        let last = index == model.stages.count - 1
+                        let out = last ? pf.baseAddress! + first * model.hidden.inFeatures : buffers[index % 2]
+                        IntegerPooling.maxPool2ChannelsLast(activation, images: images, size: size, channels: og, into: out)
+                        clock.lap(s + "max-pool")
+                        input = UnsafePointer(out)
+                        size /= 2
+                    }
+                }
+            }
+        }
+        acc.deallocate(); activation.deallocate(); col.deallocate(); buffers.forEach { $0.deallocate() }
+        // Dense.forward (hidden, weights permuted to the NHWC flattening) and Dense.logits (output).
         let hidden = model.hidden, output = model.output
-        let hiddenAcc = gemm(x, batch, hidden.inFeatures, hidden.outFeatures, hiddenPacked, hidden.bias)
+        let hiddenAcc = gemm(features, batch, hidden.inFeatures, hidden.outFeatures, hiddenPacked, hidden.bias)
         clock.lap("fc1 GEMM")
         let channel = ChannelRequantizer(dyadics: hidden.requantizers.map(\.dyadic), zeroPoint: 0, clamp: hidden.requantizers[0].clamp)
         let h = channel.requantizeToUInt8(hiddenAcc, rows: batch)

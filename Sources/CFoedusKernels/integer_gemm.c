@@ -90,6 +90,7 @@ static void panel_scalar(const uint8_t *a, long lda, const int8_t *panel, long w
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vnni")))
 #define VNNI_MR 6
 #define VNNI_KC 256
+#define VNNI_MC_TILES 32
 
 static inline __attribute__((always_inline)) VNNI_TARGET void
 vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
@@ -178,23 +179,31 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const uint8_t *a, long lda, const
         long kb = k - k0 < VNNI_KC ? k - k0 : VNNI_KC;
         pack_a_block(a, lda, m, k0, kb, a_signed ? 0x80 : 0, ap + tiles * VNNI_MR * (k0 / 4));
     }
-    for (long p0 = 0; p0 < np; p0 += PANEL) {
-        long w = np - p0 < PANEL ? np - p0 : PANEL;
-        long ncols = n - p0 < w ? n - p0 : w;
-        for (long k0 = 0; k0 < kend; k0 += VNNI_KC) {
-            long kb = k - k0 < VNNI_KC ? k - k0 : VNNI_KC, groups = (kb + 3) / 4;
-            const int32_t *apk = ap + tiles * VNNI_MR * (k0 / 4);
-            const int8_t *panel;
-            if (packed4) {
-                foedus_i4_unpack(packed4 + (p0 * kp + k0 * w) / 2, scratch, w * groups * 4);
-                panel = scratch;
-            } else {
-                panel = packed8 + p0 * kp + k0 * w;
-            }
-            for (long t = 0; t < tiles; t++) {
-                long i = t * VNNI_MR;
-                int mr = m - i < VNNI_MR ? (int)(m - i) : VNNI_MR;
-                vnni_rows(apk + t * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, mr);
+    // Row blocks of VNNI_MC_TILES tiles keep their packed A (≤ 192·K bytes) in L2 across every
+    // panel, so a large A is read from memory once instead of once per panel. Each C element
+    // still sums its K blocks in order: the result does not depend on the blocking. int4 weights
+    // keep one row block (each panel is unpacked once per row block).
+    const long mc = packed4 ? tiles : VNNI_MC_TILES;
+    for (long t0 = 0; t0 < tiles; t0 += mc) {
+        long t1 = tiles - t0 < mc ? tiles : t0 + mc;
+        for (long p0 = 0; p0 < np; p0 += PANEL) {
+            long w = np - p0 < PANEL ? np - p0 : PANEL;
+            long ncols = n - p0 < w ? n - p0 : w;
+            for (long k0 = 0; k0 < kend; k0 += VNNI_KC) {
+                long kb = k - k0 < VNNI_KC ? k - k0 : VNNI_KC, groups = (kb + 3) / 4;
+                const int32_t *apk = ap + tiles * VNNI_MR * (k0 / 4);
+                const int8_t *panel;
+                if (packed4) {
+                    foedus_i4_unpack(packed4 + (p0 * kp + k0 * w) / 2, scratch, w * groups * 4);
+                    panel = scratch;
+                } else {
+                    panel = packed8 + p0 * kp + k0 * w;
+                }
+                for (long t = t0; t < t1; t++) {
+                    long i = t * VNNI_MR;
+                    int mr = m - i < VNNI_MR ? (int)(m - i) : VNNI_MR;
+                    vnni_rows(apk + t * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, mr);
+                }
             }
         }
     }

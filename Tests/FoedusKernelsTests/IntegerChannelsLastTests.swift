@@ -20,6 +20,7 @@ final class IntegerChannelsLastTests: XCTestCase {
             (2, 32, 64, 7, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // conv2's channels
             (1, 6, 10, 11, 10, (3, 2), (2, 1), (2, 0), (1, 2), 2),  // stride, dilation, groups
             (3, 5, 17, 5, 6, (1, 1), (1, 1), (0, 0), (1, 1), 1),
+            (3, 32, 3, 40, 40, (3, 3), (1, 1), (1, 1), (1, 1), 1),  // 460 KB of columns per image: GEMM blocks of 2 + 1 images
         ]
         for t in cases {
             let weights = data.int8s(t.o * (t.c / t.g) * t.k.0 * t.k.1)

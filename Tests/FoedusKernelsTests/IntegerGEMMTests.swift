@@ -6,6 +6,7 @@ import XCTest
 final class IntegerGEMMTests: XCTestCase {
     let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 13, 5), (6, 64, 4), (13, 65, 31), (5, 130, 67), (17, 16, 3), (9, 200, 129), (2, 47, 256),
+        (205, 70, 300),  // two row blocks of the VNNI kernel (192 rows each) and two K blocks
     ]
 
     func testUnsignedTimesSignedMatchesReferenceOnEveryBackend() {

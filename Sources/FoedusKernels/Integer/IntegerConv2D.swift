@@ -110,21 +110,28 @@ public struct IntegerConv2D: Sendable {
         precondition(signed ? (-128...127).contains(zeroPoint) : (0...255).contains(zeroPoint),
                      "IntegerConv2D: zero point \(zeroPoint) outside the input type")
         let cg = inChannels / groups, og = outChannels / groups, ckk = cg * kernel.h * kernel.w, pixels = oh * ow
-        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: pixels * ckk)
+        // Several images per GEMM (their rows are consecutive in y): fewer, taller GEMM calls,
+        // with the column block kept near 1 MB so it stays in L2 between im2col and the GEMM.
+        let imagesPerBlock = Swift.max(1, Swift.min(batch, (1 << 20) / Swift.max(1, pixels * ckk)))
+        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: imagesPerBlock * pixels * ckk)
         defer { col.deallocate() }
         let pad = UInt8(truncatingIfNeeded: zeroPoint)
-        for n in 0..<batch {
+        for n0 in Swift.stride(from: 0, to: batch, by: imagesPerBlock) {
+            let images = Swift.min(imagesPerBlock, batch - n0)
             for g in 0..<groups {
-                foedus_u8_im2col_nhwc(x + n * h * w * inChannels, h, w, inChannels, g * cg, cg, kernel.h, kernel.w,
-                                      stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, col)
+                for i in 0..<images {
+                    foedus_u8_im2col_nhwc(x + (n0 + i) * h * w * inChannels, h, w, inChannels, g * cg, cg, kernel.h, kernel.w,
+                                          stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad,
+                                          col + i * pixels * ckk)
+                }
                 let groupBias = bias.map { $0 + g * og }
-                let out = y + n * pixels * outChannels + g * og
+                let out = y + n0 * pixels * outChannels + g * og
                 if signed {
-                    IntegerGEMM.multiply(UnsafeRawPointer(col).assumingMemoryBound(to: Int8.self), lda: ckk, m: pixels,
+                    IntegerGEMM.multiply(UnsafeRawPointer(col).assumingMemoryBound(to: Int8.self), lda: ckk, m: images * pixels,
                                          packedChannelsLast[g], aZeroPoint: zeroPoint, bias: groupBias, into: out, ldc: outChannels,
                                          backend: backend)
                 } else {
-                    IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
+                    IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
                                          bias: groupBias, into: out, ldc: outChannels, backend: backend)
                 }
             }
