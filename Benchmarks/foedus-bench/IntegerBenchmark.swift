@@ -346,6 +346,15 @@ enum IntegerBenchmark {
                                      into: y.pointer)
             return Float(y.pointer[0])
         }
+        // NHWC with the per-channel requantization to uint8 fused into the GEMM: the int8 layer as
+        // an integer-only model runs it (the next layer reads bytes; fp32 hands on floats).
+        let requantizer = ChannelRequantizer(ratios: (0..<outChannels).map { 1e-3 * Double(1 + $0 % 7) }, zeroPoint: 0, clamp: 0...255)
+        let bytesOut = AlignedBytes([UInt8](repeating: 0, count: geometry.outputCount))
+        func channelsLastRequantized() -> Float {
+            conv.forwardChannelsLast(x.pointer, batch: batch, h: size, w: size, zeroPoint: zeroPoint, bias: nil,
+                                     requantizer: requantizer, into: UnsafeMutableRawPointer(bytesOut.pointer))
+            return Float(bytesOut.pointer[0])
+        }
         let contenders = [
             Contender(name: "fp32 DNNLKernels.conv2d") {
                 DNNLKernels.conv2dForward(x: xf.pointer, w: wf.pointer, y: yf.pointer, geometry: geometry)
@@ -356,6 +365,7 @@ enum IntegerBenchmark {
             },
             Contender(name: "int8 IntegerConv2D .automatic") { integer(.automatic) },
             Contender(name: "int8 IntegerConv2D NHWC .automatic") { channelsLast() },
+            Contender(name: "int8 NHWC → u8 (fused requant)") { channelsLastRequantized() },
             Contender(name: "int8 IntegerConv2D .avx2") { integer(.avx2) },
         ]
         return measure(section: "conv", name: name,

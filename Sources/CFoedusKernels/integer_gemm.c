@@ -4,6 +4,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define FOEDUS_X86 1
+#include "requant_simd.h"
 #endif
 
 #define PANEL 64
@@ -87,14 +88,25 @@ static void panel_scalar(const uint8_t *a, long lda, const int8_t *panel, long w
 // AVX-512 VNNI backend: MR rows × NV·16 columns of int32 accumulators, vpdpbusd per k-group.
 // vpdpbusd (non-saturating) adds four u8·s8 products (|·| ≤ 4·255·128) to each lane: exact.
 
-#define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vnni")))
+// The fused requantizing epilogue: after the last K block, column j of a tile becomes
+// clamp(zero + dyadic_j(acc)) as bytes in `out` (the foedus_requant_cols arithmetic) instead of
+// int32 in C. Earlier K blocks still keep their partial sums in C.
+typedef struct {
+    const int32_t *b, *c;
+    int32_t zero, lo, hi;
+    uint8_t *out;
+    long ldo;
+} requant_epilogue;
+
+#define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define VNNI_MR 6
 #define VNNI_KC 256
 #define VNNI_MC_TILES 32
 
 static inline __attribute__((always_inline)) VNNI_TARGET void
 vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
-          const int32_t *off, int32_t *c, long ldc, long ncols, int first, const int mr, const int nv) {
+          const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi,
+          const int mr, const int nv) {
     // The first K block starts from the column offsets, later ones from the partial sums in C.
     __m512i acc[6][4];
     for (int v = 0; v < nv; v++) {
@@ -113,6 +125,20 @@ vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
             for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
         }
     }
+    if (epi) {
+        const __m512i zv = _mm512_set1_epi32(epi->zero), one32 = _mm512_set1_epi32(1);
+        const __m512i lo64 = _mm512_set1_epi64((int64_t)epi->lo - epi->zero), hi64 = _mm512_set1_epi64((int64_t)epi->hi - epi->zero);
+        for (int v = 0; v < nv; v++) {
+            long col = 16 * v;
+            if (col >= ncols) break;
+            __mmask16 mask = ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1);
+            const __m512i bv = _mm512_maskz_loadu_epi32(mask, epi->b + col);
+            const __m512i cv = _mm512_mask_loadu_epi32(one32, mask, epi->c + col);
+            for (int r = 0; r < mr; r++)
+                _mm_mask_storeu_epi8(epi->out + r * epi->ldo + col, mask, requant16(acc[r][v], bv, cv, zv, lo64, hi64));
+        }
+        return;
+    }
     for (int v = 0; v < nv; v++) {
         long col = 16 * v;
         if (col >= ncols) break;
@@ -121,13 +147,13 @@ vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
     }
 }
 
-#define VNNI_TILE_CASE(MR, NV) vnni_tile(ap, panel, w, groups, off, c, ldc, ncols, first, MR, NV)
+#define VNNI_TILE_CASE(MR, NV) vnni_tile(ap, panel, w, groups, off, c, ldc, ncols, first, epi, MR, NV)
 #define VNNI_NV_SWITCH(MR) switch (nv) { case 1: VNNI_TILE_CASE(MR, 1); break; case 2: VNNI_TILE_CASE(MR, 2); break; \
     case 3: VNNI_TILE_CASE(MR, 3); break; default: VNNI_TILE_CASE(MR, 4); break; }
 
 static VNNI_TARGET void
 vnni_rows(const int32_t *ap, const int8_t *panel, long w, long groups,
-          const int32_t *off, int32_t *c, long ldc, long ncols, int first, int mr) {
+          const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, int mr) {
     int nv = (int)(w / 16);
     switch (mr) {
     case 1: VNNI_NV_SWITCH(1) break;
@@ -169,7 +195,7 @@ static void pack_a_block(const uint8_t *a, long lda, long m, long k0, long kb, u
 // Loop order panel → K block → row tile: a panel's K slice of B (w·VNNI_KC bytes) stays in L1
 // across all row tiles and the panel's strip of C stays in L2 across K blocks.
 static VNNI_TARGET int gemm_vnni(int a_signed, const uint8_t *a, long lda, const int8_t *packed8, const uint8_t *packed4,
-                                 long m, long n, long k, const int32_t *off, int32_t *c, long ldc) {
+                                 long m, long n, long k, const int32_t *off, int32_t *c, long ldc, const requant_epilogue *epi) {
     long kp = roundup(k, 4), np = roundup(n, 16), tiles = (m + VNNI_MR - 1) / VNNI_MR;
     int32_t *ap = (int32_t *)malloc((size_t)(tiles * VNNI_MR * (kp > 0 ? kp : 4)));
     int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * VNNI_KC)) : NULL;
@@ -202,7 +228,15 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const uint8_t *a, long lda, const
                 for (long t = t0; t < t1; t++) {
                     long i = t * VNNI_MR;
                     int mr = m - i < VNNI_MR ? (int)(m - i) : VNNI_MR;
-                    vnni_rows(apk + t * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, mr);
+                    requant_epilogue tile_epi;
+                    const requant_epilogue *e = NULL;
+                    if (epi && k0 + VNNI_KC >= kend) {
+                        tile_epi = *epi;
+                        tile_epi.b += p0; tile_epi.c += p0;
+                        tile_epi.out += i * epi->ldo + p0;
+                        e = &tile_epi;
+                    }
+                    vnni_rows(apk + t * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
                 }
             }
         }
@@ -281,7 +315,7 @@ static panel_fn pick_panel(int backend) {
 // Shared by the int8 and int4 paths; `unpack4` is non-NULL for int4 panels.
 static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *packed8, const uint8_t *packed4,
                        const int32_t *colsum, long m, long n, long k, int32_t a_zero, const int32_t *bias,
-                       int32_t *c, long ldc, int backend) {
+                       int32_t *c, long ldc, const requant_epilogue *epi, int backend) {
     if (m <= 0 || n <= 0) return 0;
     long kp = roundup(k, 4), np = roundup(n, 16);
     // Per-column offset: bias − zA·colsum, with zA shifted by 128 when signed A is read as
@@ -295,7 +329,7 @@ static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *p
         off[j] = (int32_t)((bias ? (uint32_t)bias[j] : 0u) - z * (uint32_t)colsum[j]);
 #ifdef FOEDUS_X86
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
-        int status = gemm_vnni(a_signed, a, lda, packed8, packed4, m, n, k, off, c, ldc);
+        int status = gemm_vnni(a_signed, a, lda, packed8, packed4, m, n, k, off, c, ldc, epi);
         free(off);
         return status;
     }
@@ -328,15 +362,24 @@ static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *p
     free(scratch);
     free(au);
     free(off);
+    if (epi) foedus_requant_cols(c, m, n, ldc, epi->b, epi->c, epi->zero, epi->lo, epi->hi, epi->out, epi->ldo, backend);
     return 0;
 }
 
 int foedus_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum,
                    long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend) {
-    return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, backend);
+    return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, NULL, backend);
+}
+
+int foedus_i8_gemm_requant(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum,
+                           long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc,
+                           const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
+                           uint8_t *out, long ldo, int backend) {
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, ldo};
+    return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, &epi, backend);
 }
 
 int foedus_i4_gemm(int a_signed, const uint8_t *a, long lda, const uint8_t *packed4, const int32_t *colsum,
                    long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend) {
-    return gemm_driver(a_signed, a, lda, NULL, packed4, colsum, m, n, k, a_zero, bias, c, ldc, backend);
+    return gemm_driver(a_signed, a, lda, NULL, packed4, colsum, m, n, k, a_zero, bias, c, ldc, NULL, backend);
 }

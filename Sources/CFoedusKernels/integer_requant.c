@@ -13,29 +13,7 @@ static inline uint8_t requant_one(int32_t acc, int64_t b, int c, int32_t zero, i
 }
 
 #ifdef FOEDUS_X86
-#define RQ_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
-
-// 16 lanes; b as int32 lanes, c as int32 lanes. Even and odd lanes are multiplied separately
-// (vpmuldq reads the low half of each 64-bit lane).
-// 16 requantized int32 lanes (zero point added, clamped).
-static inline __attribute__((always_inline)) RQ_TARGET __m512i
-requant16_i32(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
-    const __m512i one = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
-    __m512i ce = _mm512_and_si512(cv, low32), co = _mm512_srli_epi64(cv, 32);
-    __m512i pe = _mm512_mul_epi32(acc, bv);
-    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(bv, 32));
-    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one, _mm512_sub_epi64(ce, one))), ce);
-    po = _mm512_srav_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one, _mm512_sub_epi64(co, one))), co);
-    pe = _mm512_max_epi64(_mm512_min_epi64(pe, hi64), lo64);
-    po = _mm512_max_epi64(_mm512_min_epi64(po, hi64), lo64);
-    __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, pe, _mm512_slli_epi64(po, 32));
-    return _mm512_add_epi32(r, zero);
-}
-
-static inline __attribute__((always_inline)) RQ_TARGET __m128i
-requant16(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
-    return _mm512_cvtepi32_epi8(requant16_i32(acc, bv, cv, zero, lo64, hi64));
-}
+#include "requant_simd.h"
 
 static RQ_TARGET void run_avx512(const int32_t *acc, long n, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi, uint8_t *out) {
     __m512i bv = _mm512_set1_epi32((int32_t)b), cv = _mm512_set1_epi32(c), zv = _mm512_set1_epi32(zero);

@@ -34,9 +34,24 @@ final class IntegerChannelsLastTests: XCTestCase {
                 let expected = IntegerConv2D.reference(x, weights: weights, batch: t.n, inChannels: t.c, h: t.h, w: t.w,
                     outChannels: t.o, kernel: t.k, stride: t.s, padding: t.p, dilation: t.d, groups: t.g, zeroPoint: zero, bias: bias)
                 let nhwc = Self.channelsLast(x, n: t.n, c: t.c, spatial: t.h * t.w)
+                let expectedNHWC = Self.channelsLast(expected, n: t.n, c: t.o, spatial: oh * ow)
+                // The fused requantized output against requantizeReference of the int32 result.
+                let requantizer = ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.02).map { Dyadic(ratio: $0) },
+                                                     zeroPoint: 0, clamp: 0...255)
+                let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8($0) }
                 for backend in explicitBackends {
                     let got = conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend)
-                    XCTAssertEqual(got, Self.channelsLast(expected, n: t.n, c: t.o, spatial: oh * ow), "\(t) z \(zero) \(backend)")
+                    XCTAssertEqual(got, expectedNHWC, "\(t) z \(zero) \(backend)")
+                    var bytes = [UInt8](repeating: 0, count: expectedBytes.count)
+                    nhwc.withUnsafeBufferPointer { px in
+                        bias.withUnsafeBufferPointer { pb in
+                            bytes.withUnsafeMutableBytes {
+                                conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
+                                                         requantizer: requantizer, into: $0.baseAddress!, backend: backend)
+                            }
+                        }
+                    }
+                    XCTAssertEqual(zip(bytes, expectedBytes).filter { $0 != $1 }.count, 0, "requantized \(t) z \(zero) \(backend)")
                 }
             }
         }

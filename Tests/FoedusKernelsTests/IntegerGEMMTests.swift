@@ -9,6 +9,40 @@ final class IntegerGEMMTests: XCTestCase {
         (205, 70, 300),  // two row blocks of the VNNI kernel (192 rows each) and two K blocks
     ]
 
+    func testFusedRequantizationEqualsTheProductThenRequantization() {
+        // Oracle: the int32 product (checked against the reference above) followed by
+        // ChannelRequantizer.requantizeReference, exactly. Shapes cover one and two K blocks,
+        // two row blocks, partial column tiles; both byte types; every backend.
+        var data = IntegerTestData(seed: 9)
+        for (m, n, k) in [(7, 13, 5), (205, 70, 300), (40, 33, 256), (6, 64, 513)] {
+            let a = data.uint8s(m * k), b = data.int8s(k * n), bias = data.int32s(n, in: -100_000...100_000)
+            let packed = PackedInt8Matrix(b, k: k, n: n)
+            let product = IntegerGEMM.reference(a, b, m: m, n: n, k: k, aZeroPoint: 3, bias: bias)
+            var dyadics = data.doubles(n, low: 1e-5, high: 0.05).map { Dyadic(ratio: $0) }
+            dyadics[n / 2] = Dyadic(b: 0, c: 1)
+            for (zero, clamp) in [(Int32(0), Int32(0)...255), (Int32(-3), Int32(-128)...127)] {
+                let r = ChannelRequantizer(dyadics: dyadics, zeroPoint: zero, clamp: clamp)
+                let expected = r.requantizeReference(product, rows: m)
+                XCTAssertTrue(expected.contains(clamp.upperBound) && expected.contains(clamp.lowerBound), "clamps exercised \(m)x\(n)x\(k)")
+                for backend in explicitBackends {
+                    var partial = [Int32](repeating: 0, count: m * n), bytes = [UInt8](repeating: 0, count: m * n)
+                    a.withUnsafeBufferPointer { pa in
+                        bias.withUnsafeBufferPointer { pb in
+                            partial.withUnsafeMutableBufferPointer { pc in
+                                bytes.withUnsafeMutableBytes { po in
+                                    IntegerGEMM.multiply(pa.baseAddress!, lda: k, m: m, packed, aZeroPoint: 3, bias: pb.baseAddress, requantizer: r,
+                                                         partialSums: pc.baseAddress!, ldc: n, into: po.baseAddress!, ldo: n, backend: backend)
+                                }
+                            }
+                        }
+                    }
+                    let got = bytes.map { clamp.lowerBound < 0 ? Int32(Int8(bitPattern: $0)) : Int32($0) }
+                    XCTAssertEqual(zip(got, expected).filter { $0 != $1 }.count, 0, "\(m)x\(n)x\(k) \(clamp) \(backend)")
+                }
+            }
+        }
+    }
+
     func testUnsignedTimesSignedMatchesReferenceOnEveryBackend() {
         var data = IntegerTestData(seed: 1)
         for (m, n, k) in shapes {

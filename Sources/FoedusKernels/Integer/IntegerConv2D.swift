@@ -105,6 +105,29 @@ public struct IntegerConv2D: Sendable {
     public func forwardChannelsLast(_ x: UnsafePointer<UInt8>, signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
                                     bias: UnsafePointer<Int32>?, into y: UnsafeMutablePointer<Int32>,
                                     backend: IntegerBackend = .automatic) {
+        channelsLast(x, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, y: y, requantized: nil, backend: backend)
+    }
+
+    /// ``forwardChannelsLast(_:signed:batch:h:w:zeroPoint:bias:into:backend:)`` with the output
+    /// requantized per channel to bytes (NHWC `[batch, oh, ow, outChannels]`, int8 or uint8 by the
+    /// requantizer's clamp) in the GEMM's epilogue: what an int8 layer hands the next one. Equal to
+    /// the int32 forward pass followed by ``ChannelRequantizer/requantize(_:rows:lda:into:ldo:backend:)``.
+    /// - Precondition: `requantizer` has `outChannels` channels; uint8 input (`signed: false`).
+    public func forwardChannelsLast(_ x: UnsafePointer<UInt8>, batch: Int, h: Int, w: Int, zeroPoint: Int32,
+                                    bias: UnsafePointer<Int32>?, requantizer: ChannelRequantizer,
+                                    into out: UnsafeMutableRawPointer, backend: IntegerBackend = .automatic) {
+        precondition(requantizer.dyadics.count == outChannels, "IntegerConv2D: \(requantizer.dyadics.count) requantizer channels for \(outChannels)")
+        let (oh, ow) = outputSize(h: h, w: w)
+        let rows = Swift.min(batch, Swift.max(1, (1 << 20) / Swift.max(1, oh * ow * inChannels / groups * kernel.h * kernel.w))) * oh * ow
+        let partial = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(1, rows * outChannels))
+        defer { partial.deallocate() }
+        channelsLast(x, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, y: partial,
+                     requantized: (requantizer, out), backend: backend)
+    }
+
+    private func channelsLast(_ x: UnsafePointer<UInt8>, signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
+                              bias: UnsafePointer<Int32>?, y: UnsafeMutablePointer<Int32>,
+                              requantized: (ChannelRequantizer, UnsafeMutableRawPointer)?, backend: IntegerBackend) {
         let (oh, ow) = outputSize(h: h, w: w)
         precondition(batch >= 0 && oh >= 1 && ow >= 1, "IntegerConv2D: empty output for input \(h)×\(w)")
         precondition(signed ? (-128...127).contains(zeroPoint) : (0...255).contains(zeroPoint),
@@ -125,6 +148,16 @@ public struct IntegerConv2D: Sendable {
                                           col + i * pixels * ckk)
                 }
                 let groupBias = bias.map { $0 + g * og }
+                if let (requantizer, bytes) = requantized {
+                    // y is scratch for one block here; every group's slice of the requantizer.
+                    let slice = groups == 1 ? requantizer
+                        : ChannelRequantizer(dyadics: Array(requantizer.dyadics[(g * og)..<((g + 1) * og)]),
+                                             zeroPoint: requantizer.zeroPoint, clamp: requantizer.clamp)
+                    IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
+                                         bias: groupBias, requantizer: slice, partialSums: y + g * og, ldc: outChannels,
+                                         into: bytes + n0 * pixels * outChannels + g * og, ldo: outChannels, backend: backend)
+                    continue
+                }
                 let out = y + n0 * pixels * outChannels + g * og
                 if signed {
                     IntegerGEMM.multiply(UnsafeRawPointer(col).assumingMemoryBound(to: Int8.self), lda: ckk, m: images * pixels,

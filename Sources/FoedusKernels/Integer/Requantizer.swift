@@ -64,8 +64,8 @@ public struct ChannelRequantizer: Sendable {
     public let dyadics: [Dyadic]
     public let zeroPoint: Int32
     public let clamp: ClosedRange<Int32>
-    private let multipliers: [Int32]
-    private let shifts: [Int32]
+    let multipliers: [Int32]
+    let shifts: [Int32]
 
     /// - Parameter ratios: `S_w[j]·S_x / S_out` per channel.
     public init(ratios: [Double], zeroPoint: Int32 = 0, clamp: ClosedRange<Int32> = -128...127) {

@@ -55,15 +55,17 @@ public struct IntegerCNN: Sendable {
                                  activation: UnsafeMutablePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
             let pixels = images * size * size
             bias.withUnsafeBufferPointer { pb in
-                conv.forwardChannelsLast(x, signed: false, batch: images, h: size, w: size, zeroPoint: inputZeroPoint,
-                                         bias: pb.baseAddress, into: acc)
-            }
-            switch norm {
-            case .folded:
-                channels.requantize(acc, rows: pixels, lda: outChannels, into: UnsafeMutableRawPointer(activation), ldo: outChannels)
-            case .group(_, let groupNorm, _, _, _):
-                channels.requantize(acc, rows: pixels, lda: outChannels, into: acc, ldo: outChannels)
-                groupNorm.applyChannelsLast(acc, samples: images, into: activation)
+                switch norm {
+                case .folded:
+                    // Folded BN: the requantization to the next activation is the GEMM's epilogue.
+                    conv.forwardChannelsLast(x, batch: images, h: size, w: size, zeroPoint: inputZeroPoint, bias: pb.baseAddress,
+                                             requantizer: channels, into: UnsafeMutableRawPointer(activation))
+                case .group(_, let groupNorm, _, _, _):
+                    conv.forwardChannelsLast(x, signed: false, batch: images, h: size, w: size, zeroPoint: inputZeroPoint,
+                                             bias: pb.baseAddress, into: acc)
+                    channels.requantize(acc, rows: pixels, lda: outChannels, into: acc, ldo: outChannels)
+                    groupNorm.applyChannelsLast(acc, samples: images, into: activation)
+                }
             }
             IntegerPooling.maxPool2ChannelsLast(activation, images: images, size: size, channels: outChannels, into: out)
         }
