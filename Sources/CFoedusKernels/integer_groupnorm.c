@@ -3,17 +3,8 @@
 // The loops are compiled twice: for AVX-512 (auto-vectorised Int64 arithmetic) and portable.
 #include <stdint.h>
 #include "CFoedusInteger.h"
+#include "integer_common.h"
 
-static inline uint64_t isqrt_u64(uint64_t n) {
-    if (n == 0) return 0;
-    int bits = 64 - __builtin_clzll(n);
-    uint64_t x = (uint64_t)1 << ((bits + 1) / 2);
-    for (;;) {
-        uint64_t next = (x + n / x) / 2;
-        if (next >= x) return x;
-        x = next;
-    }
-}
 
 static inline __attribute__((always_inline)) void
 groupnorm_run(const int32_t *x, long per_group, long spatial, const int64_t *b, const int32_t *c, const int64_t *sign,
@@ -35,7 +26,7 @@ groupnorm_run(const int32_t *x, long per_group, long spatial, const int64_t *b, 
         int64_t d = (count * (int64_t)x[i] - sum) >> shift;
         squares += d * d;
     }
-    int64_t sigma = (int64_t)isqrt_u64((uint64_t)squares) << shift;
+    int64_t sigma = (int64_t)foedus_isqrt_u64((uint64_t)squares) << shift;
     if (sigma > 0) {
         const int64_t f = ((int64_t)1 << 61) / sigma;
         for (long i = 0; i < m; i++) yn[i] = ((count * (int64_t)x[i] - sum) * f) >> 31;

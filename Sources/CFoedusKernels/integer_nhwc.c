@@ -4,6 +4,7 @@
 // tested to give the same integers (the Swift twins live in FoedusKernels/Integer).
 #include <string.h>
 #include "CFoedusInteger.h"
+#include "integer_common.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define NHWC_X86 1
@@ -45,27 +46,58 @@ void foedus_u8_im2col_nhwc(const uint8_t *x, long h, long w, long channels, long
 
 // foedus_requant_cols_i32 lives in integer_requant.c beside the other requantization kernels.
 
-static inline uint64_t nhwc_isqrt(uint64_t n) {
-    if (n == 0) return 0;
-    int bits = 64 - __builtin_clzll(n);
-    uint64_t x = (uint64_t)1 << ((bits + 1) / 2);
-    for (;;) {
-        uint64_t next = (x + n / x) / 2;
-        if (next >= x) return x;
-        x = next;
-    }
-}
 
 // The statistics of IBert.normalizeRun for every group of one sample, gathered channel by channel:
 // the sum and the squares are exact integer sums, so their order does not change them, and
 // max |count·x − sum| = max(count·max − sum, sum − count·min). Per channel it leaves the group's
 // sum (gsum), the shift of the squares (unused after) and f = 2⁶¹/σ (0 when σ = 0, which makes
 // every y_n 0 as the run kernel's σ = 0 branch does).
+// Per group, from per-channel sums and extremes: the group's sum and the shift that keeps its
+// squares below 2⁶² (IBert.normalizeRun's rule), copied to every channel of the group. Returns
+// the largest max |count·x − sum| over the groups.
+static inline __attribute__((always_inline)) int64_t
+group_sums(const int64_t *csum, const int64_t *cmin, const int64_t *cmax, long channels, long groups, int64_t count,
+           int64_t *gsum, int64_t *gshift) {
+    const long pg = channels / groups;
+    int64_t largest = 0;
+    for (long g = 0; g < groups; g++) {
+        int64_t sum = 0, lo = INT32_MAX, hi = INT32_MIN;
+        for (long k = 0; k < pg; k++) {
+            sum += csum[g * pg + k];
+            lo = cmin[g * pg + k] < lo ? cmin[g * pg + k] : lo;
+            hi = cmax[g * pg + k] > hi ? cmax[g * pg + k] : hi;
+        }
+        const int64_t up = count * hi - sum, down = sum - count * lo;
+        const int64_t max_abs = up > down ? up : down;
+        largest = max_abs > largest ? max_abs : largest;
+        int64_t shift = 0;
+        while ((max_abs >> shift) > 0 && (double)(max_abs >> shift) * (double)(max_abs >> shift) * (double)count >= 0x1p62) shift++;
+        for (long k = 0; k < pg; k++) { gsum[g * pg + k] = sum; gshift[g * pg + k] = shift; }
+    }
+    return largest;
+}
+
+// Per group, from per-channel sums of squares: f = 2⁶¹/σ with σ = isqrt(Σ) << shift (0 when σ = 0,
+// which makes every y_n 0 as the run kernel's σ = 0 branch does), copied to every channel.
+static inline __attribute__((always_inline)) void
+group_scales(const int64_t *csq, const int64_t *gshift, long channels, long groups, int64_t *gf) {
+    const long pg = channels / groups;
+    for (long g = 0; g < groups; g++) {
+        int64_t squares = 0;
+        for (long k = 0; k < pg; k++) squares += csq[g * pg + k];
+        const int64_t sigma = (int64_t)foedus_isqrt_u64((uint64_t)squares) << gshift[g * pg];
+        const int64_t f = sigma > 0 ? ((int64_t)1 << 61) / sigma : 0;
+        for (long k = 0; k < pg; k++) gf[g * pg + k] = f;
+    }
+}
+
+// The statistics of IBert.normalizeRun for every group of one sample, gathered channel by channel:
+// the sum and the squares are exact integer sums, so their order does not change them, and
+// max |count·x − sum| = max(count·max − sum, sum − count·min).
 static inline __attribute__((always_inline)) void
 nhwc_statistics(const int32_t *x, long spatial, long channels, long groups, int64_t *csum, int64_t *cmin, int64_t *cmax,
                 int64_t *csq, int64_t *gsum, int64_t *gshift, int64_t *gf) {
-    const long pg = channels / groups;
-    const int64_t count = pg * spatial;
+    const int64_t count = channels / groups * spatial;
     for (long ch = 0; ch < channels; ch++) { csum[ch] = 0; cmin[ch] = INT32_MAX; cmax[ch] = INT32_MIN; csq[ch] = 0; }
     for (long p = 0; p < spatial; p++) {
         const int32_t *row = x + p * channels;
@@ -76,19 +108,7 @@ nhwc_statistics(const int32_t *x, long spatial, long channels, long groups, int6
             cmax[ch] = v > cmax[ch] ? v : cmax[ch];
         }
     }
-    for (long g = 0; g < groups; g++) {
-        int64_t sum = 0, lo = INT32_MAX, hi = INT32_MIN;
-        for (long k = 0; k < pg; k++) {
-            sum += csum[g * pg + k];
-            lo = cmin[g * pg + k] < lo ? cmin[g * pg + k] : lo;
-            hi = cmax[g * pg + k] > hi ? cmax[g * pg + k] : hi;
-        }
-        const int64_t up = count * hi - sum, down = sum - count * lo;
-        const int64_t max_abs = up > down ? up : down;
-        int64_t shift = 0;
-        while ((max_abs >> shift) > 0 && (double)(max_abs >> shift) * (double)(max_abs >> shift) * (double)count >= 0x1p62) shift++;
-        for (long k = 0; k < pg; k++) { gsum[g * pg + k] = sum; gshift[g * pg + k] = shift; }
-    }
+    group_sums(csum, cmin, cmax, channels, groups, count, gsum, gshift);
     for (long p = 0; p < spatial; p++) {
         const int32_t *row = x + p * channels;
         for (long ch = 0; ch < channels; ch++) {
@@ -96,13 +116,7 @@ nhwc_statistics(const int32_t *x, long spatial, long channels, long groups, int6
             csq[ch] += d * d;
         }
     }
-    for (long g = 0; g < groups; g++) {
-        int64_t squares = 0;
-        for (long k = 0; k < pg; k++) squares += csq[g * pg + k];
-        const int64_t sigma = (int64_t)nhwc_isqrt((uint64_t)squares) << gshift[g * pg];
-        const int64_t f = sigma > 0 ? ((int64_t)1 << 61) / sigma : 0;
-        for (long k = 0; k < pg; k++) gf[g * pg + k] = f;
-    }
+    group_scales(csq, gshift, channels, groups, gf);
 }
 
 #define GN_NHWC_BODY                                                                                           \
@@ -161,25 +175,9 @@ NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, 
         _mm512_storeu_si512((void *)(cmax + j), _mm512_cvtepi32_epi64(_mm512_castsi512_si256(mx)));
         _mm512_storeu_si512((void *)(cmax + j + 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(mx, 1)));
     }
-    int fits = 1;
-    for (long g = 0; g < groups; g++) {
-        int64_t sum = 0, low = INT32_MAX, high = INT32_MIN;
-        for (long k = 0; k < pg; k++) {
-            sum += csum[g * pg + k];
-            low = cmin[g * pg + k] < low ? cmin[g * pg + k] : low;
-            high = cmax[g * pg + k] > high ? cmax[g * pg + k] : high;
-        }
-        const int64_t up = count * high - sum, down = sum - count * low;
-        const int64_t max_abs = up > down ? up : down;
-        if (max_abs > INT32_MAX) fits = 0;
-        int64_t shift = 0;
-        while ((max_abs >> shift) > 0 && (double)(max_abs >> shift) * (double)(max_abs >> shift) * (double)count >= 0x1p62) shift++;
-        for (long k = 0; k < pg; k++) {
-            gsum[g * pg + k] = sum; gshift[g * pg + k] = shift;
-            gsum32[g * pg + k] = (int32_t)(uint32_t)(uint64_t)sum;
-            shift32[g * pg + k] = (int32_t)shift;
-        }
-    }
+    // Deviations fit in int32 lanes when the largest one does.
+    const int fits = group_sums(csum, cmin, cmax, channels, groups, count, gsum, gshift) <= INT32_MAX;
+    for (long ch = 0; ch < channels; ch++) { gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch]; shift32[ch] = (int32_t)gshift[ch]; }
     if (!fits) {
         // Rare: redo the statistics with the generic int64 loops.
         nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);
@@ -200,13 +198,7 @@ NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, 
             _mm512_storeu_si512((void *)o, odd);
             for (int k = 0; k < 8; k++) { csq[j + 2 * k] = e[k]; csq[j + 2 * k + 1] = o[k]; }
         }
-        for (long g = 0; g < groups; g++) {
-            int64_t squares = 0;
-            for (long k = 0; k < pg; k++) squares += csq[g * pg + k];
-            const int64_t sigma = (int64_t)nhwc_isqrt((uint64_t)squares) << gshift[g * pg];
-            const int64_t f = sigma > 0 ? ((int64_t)1 << 61) / sigma : 0;
-            for (long k = 0; k < pg; k++) gf[g * pg + k] = f;
-        }
+        group_scales(csq, gshift, channels, groups, gf);
     }
     const __m512i countv = _mm512_set1_epi32((int32_t)count);
     const __m512i lov = _mm512_set1_epi64(lo), hiv = _mm512_set1_epi64(hi);

@@ -28,10 +28,13 @@ static RQ_TARGET void run_avx512(const int32_t *acc, long n, int64_t b, int c, i
     }
 }
 
-static RQ_TARGET void cols_avx512(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
-                                  int32_t zero, int32_t lo, int32_t hi, uint8_t *out, long ldo) {
-    __m512i zv = _mm512_set1_epi32(zero);
-    __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
+// Column blocks of 16 outer, rows inner: one multiplier/shift load per block. `wide` selects
+// int32 outputs (a compile-time constant at both call sites, so each gets its own loop).
+static inline __attribute__((always_inline)) RQ_TARGET void
+cols_avx512_body(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                 int32_t zero, int32_t lo, int32_t hi, void *out, long ldo, int wide) {
+    const __m512i zv = _mm512_set1_epi32(zero);
+    const __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
     const __m512i one32 = _mm512_set1_epi32(1);
     for (long j = 0; j < cols; j += 16) {
         __mmask16 mask = cols - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - j)) - 1);
@@ -39,10 +42,16 @@ static RQ_TARGET void cols_avx512(const int32_t *acc, long rows, long cols, long
         // Masked-off lanes get c = 1 so the shift amounts stay valid.
         __m512i cv = _mm512_mask_loadu_epi32(one32, mask, c + j);
         for (long i = 0; i < rows; i++) {
-            __m128i r = requant16(_mm512_maskz_loadu_epi32(mask, acc + i * lda + j), bv, cv, zv, lo64, hi64);
-            _mm_mask_storeu_epi8(out + i * ldo + j, mask, r);
+            __m512i r = requant16_i32(_mm512_maskz_loadu_epi32(mask, acc + i * lda + j), bv, cv, zv, lo64, hi64);
+            if (wide) _mm512_mask_storeu_epi32((int32_t *)out + i * ldo + j, mask, r);
+            else _mm_mask_storeu_epi8((uint8_t *)out + i * ldo + j, mask, _mm512_cvtepi32_epi8(r));
         }
     }
+}
+
+static RQ_TARGET void cols_avx512(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
+                                  int32_t zero, int32_t lo, int32_t hi, uint8_t *out, long ldo) {
+    cols_avx512_body(acc, rows, cols, lda, b, c, zero, lo, hi, out, ldo, 0);
 }
 #endif
 
@@ -92,18 +101,7 @@ void foedus_requant_run_i32(const int32_t *acc, long n, int64_t b, int c, int32_
 #ifdef FOEDUS_X86
 static RQ_TARGET void cols_i32_avx512(const int32_t *acc, long rows, long cols, long lda, const int32_t *b, const int32_t *c,
                                       int32_t zero, int32_t lo, int32_t hi, int32_t *out, long ldo) {
-    const __m512i zv = _mm512_set1_epi32(zero);
-    const __m512i lo64 = _mm512_set1_epi64((int64_t)lo - zero), hi64 = _mm512_set1_epi64((int64_t)hi - zero);
-    const __m512i one32 = _mm512_set1_epi32(1);
-    for (long j = 0; j < cols; j += 16) {
-        __mmask16 mask = cols - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - j)) - 1);
-        __m512i bv = _mm512_maskz_loadu_epi32(mask, b + j);
-        __m512i cv = _mm512_mask_loadu_epi32(one32, mask, c + j);
-        for (long i = 0; i < rows; i++) {
-            __m512i r = requant16_i32(_mm512_maskz_loadu_epi32(mask, acc + i * lda + j), bv, cv, zv, lo64, hi64);
-            _mm512_mask_storeu_epi32(out + i * ldo + j, mask, r);
-        }
-    }
+    cols_avx512_body(acc, rows, cols, lda, b, c, zero, lo, hi, out, ldo, 1);
 }
 #endif
 

@@ -175,47 +175,41 @@ public struct IntegerConv2D: Sendable {
     /// uint8 NHWC input; returns NHWC int32.
     public func forwardChannelsLast(_ x: [UInt8], batch: Int, h: Int, w: Int, zeroPoint: Int32 = 0, bias: [Int32]? = nil,
                                     backend: IntegerBackend = .automatic) -> [Int32] {
-        precondition(x.count == batch * inChannels * h * w, "IntegerConv2D: input has \(x.count) values")
-        precondition(bias == nil || bias!.count == outChannels, "IntegerConv2D: bias needs \(outChannels) entries")
-        let (oh, ow) = outputSize(h: h, w: w)
-        var y = [Int32](repeating: 0, count: batch * outChannels * oh * ow)
-        x.withUnsafeBufferPointer { px in
-            y.withUnsafeMutableBufferPointer { py in
-                if let bias {
-                    bias.withUnsafeBufferPointer { forwardChannelsLast(px.baseAddress!, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: $0.baseAddress, into: py.baseAddress!, backend: backend) }
-                } else {
-                    forwardChannelsLast(px.baseAddress!, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: nil, into: py.baseAddress!, backend: backend)
-                }
-            }
-        }
-        return y
+        forwardArray(x, signed: false, channelsLast: true, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, backend: backend)
     }
 
     /// Array form for uint8 input `[batch, inChannels, h, w]`; returns NCHW int32.
     public func forward(_ x: [UInt8], batch: Int, h: Int, w: Int, zeroPoint: Int32 = 0, bias: [Int32]? = nil,
                         backend: IntegerBackend = .automatic) -> [Int32] {
-        forwardArray(x, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, backend: backend)
+        forwardArray(x, signed: false, channelsLast: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, backend: backend)
     }
 
     /// Array form for int8 input `[batch, inChannels, h, w]`; returns NCHW int32.
     public func forward(_ x: [Int8], batch: Int, h: Int, w: Int, zeroPoint: Int32 = 0, bias: [Int32]? = nil,
                         backend: IntegerBackend = .automatic) -> [Int32] {
-        forwardArray(x.map { UInt8(bitPattern: $0) }, signed: true, batch: batch, h: h, w: w, zeroPoint: zeroPoint,
+        forwardArray(x.map { UInt8(bitPattern: $0) }, signed: true, channelsLast: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint,
                      bias: bias, backend: backend)
     }
 
-    private func forwardArray(_ x: [UInt8], signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32, bias: [Int32]?,
-                              backend: IntegerBackend) -> [Int32] {
+    private func forwardArray(_ x: [UInt8], signed: Bool, channelsLast: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
+                              bias: [Int32]?, backend: IntegerBackend) -> [Int32] {
         precondition(x.count == batch * inChannels * h * w, "IntegerConv2D: input has \(x.count) values")
         precondition(bias == nil || bias!.count == outChannels, "IntegerConv2D: bias needs \(outChannels) entries")
         let (oh, ow) = outputSize(h: h, w: w)
         var y = [Int32](repeating: 0, count: batch * outChannels * oh * ow)
+        func run(_ px: UnsafePointer<UInt8>, _ pb: UnsafePointer<Int32>?, _ py: UnsafeMutablePointer<Int32>) {
+            if channelsLast {
+                forwardChannelsLast(px, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: pb, into: py, backend: backend)
+            } else {
+                forward(px, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: pb, into: py, backend: backend)
+            }
+        }
         x.withUnsafeBufferPointer { px in
             y.withUnsafeMutableBufferPointer { py in
                 if let bias {
-                    bias.withUnsafeBufferPointer { forward(px.baseAddress!, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: $0.baseAddress, into: py.baseAddress!, backend: backend) }
+                    bias.withUnsafeBufferPointer { run(px.baseAddress!, $0.baseAddress, py.baseAddress!) }
                 } else {
-                    forward(px.baseAddress!, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: nil, into: py.baseAddress!, backend: backend)
+                    run(px.baseAddress!, nil, py.baseAddress!)
                 }
             }
         }
