@@ -352,7 +352,7 @@ enum IntegerBenchmark {
         let bytesOut = AlignedBytes([UInt8](repeating: 0, count: geometry.outputCount))
         func channelsLastRequantized() -> Float {
             conv.forwardChannelsLast(x.pointer, batch: batch, h: size, w: size, zeroPoint: zeroPoint, bias: nil,
-                                     requantizer: requantizer, into: UnsafeMutableRawPointer(bytesOut.pointer))
+                                     requantizer: requantizer, into: .bytes(UnsafeMutableRawPointer(bytesOut.pointer)))
             return Float(bytesOut.pointer[0])
         }
         let contenders = [
@@ -563,7 +563,7 @@ struct StageProfile {
         let acc = UnsafeMutablePointer<Int32>.allocate(capacity: chunk * widest)
         let activation = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest)
         let buffers = [UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest / 4), UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest / 4)]
-        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: size0 * size0 * 9 * model.stages.map(\.inChannels).max()!)
+        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * size0 * size0 * 9 * model.stages.map(\.inChannels).max()!)
         var features = [UInt8](repeating: 0, count: batch * model.hidden.inFeatures)
         let channelRequantizers = model.stages.map { stage -> ChannelRequantizer in
             switch stage.norm {
@@ -579,24 +579,26 @@ struct StageProfile {
                     var size = size0
                     for (index, (stage, conv)) in zip(model.stages, convs).enumerated() {
                         let s = "stage\(index + 1) ", spatial = size * size, og = stage.outChannels, ckk = stage.inChannels * 9
+                        // IntegerConv2D.forwardChannelsLast: every image of the chunk into one column block, then one GEMM.
                         for n in 0..<images {
                             foedus_u8_im2col_nhwc(input + n * spatial * stage.inChannels, size, size, stage.inChannels, 0, stage.inChannels,
-                                                  3, 3, 1, 1, 1, 1, 1, 1, size, size, UInt8(truncatingIfNeeded: stage.inputZeroPoint), col)
-                            clock.lap(s + "im2col (NHWC)")
-                            stage.bias.withUnsafeBufferPointer { pb in
-                                IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: spatial, conv.packedChannelsLast[0], aZeroPoint: stage.inputZeroPoint,
-                                                     bias: pb.baseAddress, into: acc + n * spatial * og, ldc: og)
-                            }
-                            clock.lap(s + "GEMM")
+                                                  3, 3, 1, 1, 1, 1, 1, 1, size, size, UInt8(truncatingIfNeeded: stage.inputZeroPoint),
+                                                  col + n * spatial * ckk)
                         }
-                        let rows = images * spatial
+                        clock.lap(s + "im2col (NHWC)")
+                        // The GEMM with the stage's requantization as its epilogue (IntegerConv2D's fused path).
+                        let output: IntegerGEMM.RequantizedOutput
                         switch stage.norm {
-                        case .folded:
-                            channelRequantizers[index].requantize(acc, rows: rows, lda: og, into: UnsafeMutableRawPointer(activation), ldo: og)
-                            clock.lap(s + "requantize (folded BN)")
-                        case .group(_, let groupNorm, _, _, _):
-                            channelRequantizers[index].requantize(acc, rows: rows, lda: og, into: acc, ldo: og)
-                            clock.lap(s + "pre-requantize")
+                        case .folded: output = .bytes(UnsafeMutableRawPointer(activation))
+                        case .group: output = .int32(acc)
+                        }
+                        stage.bias.withUnsafeBufferPointer { pb in
+                            IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * spatial, conv.packedChannelsLast[0],
+                                                 aZeroPoint: stage.inputZeroPoint, bias: pb.baseAddress, requantizer: channelRequantizers[index],
+                                                 partialSums: acc, ldc: og, into: output, ldo: og)
+                        }
+                        clock.lap(s + "GEMM + requantize (fused)")
+                        if case .group(_, let groupNorm, _, _, _) = stage.norm {
                             groupNorm.applyChannelsLast(acc, samples: images, into: activation)
                             clock.lap(s + "i-GroupNorm → UInt8")
                         }

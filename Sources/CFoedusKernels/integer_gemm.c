@@ -95,6 +95,7 @@ typedef struct {
     const int32_t *b, *c;
     int32_t zero, lo, hi;
     uint8_t *out;
+    int32_t *out32;  // when set: int32 outputs here (may alias C) instead of bytes in `out`
     long ldo;
 } requant_epilogue;
 
@@ -134,8 +135,11 @@ vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
             __mmask16 mask = ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1);
             const __m512i bv = _mm512_maskz_loadu_epi32(mask, epi->b + col);
             const __m512i cv = _mm512_mask_loadu_epi32(one32, mask, epi->c + col);
-            for (int r = 0; r < mr; r++)
-                _mm_mask_storeu_epi8(epi->out + r * epi->ldo + col, mask, requant16(acc[r][v], bv, cv, zv, lo64, hi64));
+            for (int r = 0; r < mr; r++) {
+                const __m512i q = requant16_i32(acc[r][v], bv, cv, zv, lo64, hi64);
+                if (epi->out32) _mm512_mask_storeu_epi32(epi->out32 + r * epi->ldo + col, mask, q);
+                else _mm_mask_storeu_epi8(epi->out + r * epi->ldo + col, mask, _mm512_cvtepi32_epi8(q));
+            }
         }
         return;
     }
@@ -233,7 +237,8 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const uint8_t *a, long lda, const
                     if (epi && k0 + VNNI_KC >= kend) {
                         tile_epi = *epi;
                         tile_epi.b += p0; tile_epi.c += p0;
-                        tile_epi.out += i * epi->ldo + p0;
+                        if (epi->out32) tile_epi.out32 += i * epi->ldo + p0;
+                        else tile_epi.out += i * epi->ldo + p0;
                         e = &tile_epi;
                     }
                     vnni_rows(apk + t * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
@@ -362,7 +367,8 @@ static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *p
     free(scratch);
     free(au);
     free(off);
-    if (epi) foedus_requant_cols(c, m, n, ldc, epi->b, epi->c, epi->zero, epi->lo, epi->hi, epi->out, epi->ldo, backend);
+    if (epi && epi->out32) foedus_requant_cols_i32(c, m, n, ldc, epi->b, epi->c, epi->zero, epi->lo, epi->hi, epi->out32, epi->ldo, backend);
+    else if (epi) foedus_requant_cols(c, m, n, ldc, epi->b, epi->c, epi->zero, epi->lo, epi->hi, epi->out, epi->ldo, backend);
     return 0;
 }
 
@@ -374,8 +380,8 @@ int foedus_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packe
 int foedus_i8_gemm_requant(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum,
                            long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc,
                            const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
-                           uint8_t *out, long ldo, int backend) {
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, ldo};
+                           uint8_t *out, int32_t *out32, long ldo, int backend) {
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo};
     return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, &epi, backend);
 }
 

@@ -32,9 +32,37 @@ im2col_nhwc_body(const uint8_t *x, long h, long w, long channels, long c0, long 
     }
 }
 
+// One channel (a grayscale first layer): copy the image once into a frame of pad values, then
+// every row is kh runs of kw bytes with no bounds checks. Returns 0 when the frame does not fit
+// the stack buffer (the caller falls back to the general loop).
+static inline __attribute__((always_inline)) void
+im2col_framed_body(const uint8_t *frame, long fw, long kh, long kw, long sh, long sw, long dh, long oh, long ow, uint8_t *col) {
+    const long ckk = kh * kw;
+    for (long oy = 0; oy < oh; oy++)
+        for (long ox = 0; ox < ow; ox++) {
+            uint8_t *dst = col + (oy * ow + ox) * ckk;
+            const uint8_t *src = frame + oy * sh * fw + ox * sw;
+            for (long ky = 0; ky < kh; ky++) memcpy(dst + ky * kw, src + ky * dh * fw, (size_t)kw);
+        }
+}
+
+static int im2col_one_channel(const uint8_t *x, long h, long w, long channels, long c0, long kh, long kw,
+                              long sh, long sw, long ph, long pw, long dh, long oh, long ow, uint8_t pad_value, uint8_t *col) {
+    uint8_t frame[8192];
+    const long fh = h + 2 * ph, fw = w + 2 * pw;
+    if (fh * fw > (long)sizeof frame) return 0;
+    memset(frame, pad_value, (size_t)(fh * fw));
+    for (long y = 0; y < h; y++)
+        for (long xx = 0; xx < w; xx++) frame[(y + ph) * fw + xx + pw] = x[(y * w + xx) * channels + c0];
+    if (kw == 3) im2col_framed_body(frame, fw, kh, 3, sh, sw, dh, oh, ow, col);
+    else im2col_framed_body(frame, fw, kh, kw, sh, sw, dh, oh, ow, col);
+    return 1;
+}
+
 void foedus_u8_im2col_nhwc(const uint8_t *x, long h, long w, long channels, long c0, long cg, long kh, long kw,
                            long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow,
                            uint8_t pad_value, uint8_t *col) {
+    if (cg == 1 && dw == 1 && im2col_one_channel(x, h, w, channels, c0, kh, kw, sh, sw, ph, pw, dh, oh, ow, pad_value, col)) return;
     switch (cg) {
     case 1: im2col_nhwc_body(x, h, w, channels, c0, 1, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, col); break;
     case 16: im2col_nhwc_body(x, h, w, channels, c0, 16, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, col); break;
@@ -204,41 +232,84 @@ NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, 
     const __m512i lov = _mm512_set1_epi64(lo), hiv = _mm512_set1_epi64(hi);
     const __m512i i32min = _mm512_set1_epi64(INT32_MIN), i32max = _mm512_set1_epi64(INT32_MAX);
     for (long j = 0; j < channels; j += 16) {
-        __m512i fv[2], bv[2], cv[2], rv[2], sv[2], betav[2], gs64[2];
-        for (int h = 0; h < 2; h++) {
-            fv[h] = _mm512_loadu_si512((const void *)(gf + j + 8 * h));
-            bv[h] = _mm512_loadu_si512((const void *)(b + j + 8 * h));
-            cv[h] = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const void *)(c + j + 8 * h)));
-            rv[h] = _mm512_loadu_si512((const void *)(round + j + 8 * h));
-            sv[h] = _mm512_loadu_si512((const void *)(sign + j + 8 * h));
-            betav[h] = _mm512_loadu_si512((const void *)(beta + j + 8 * h));
-            gs64[h] = _mm512_loadu_si512((const void *)(gsum + j + 8 * h));
-        }
-        const __m512i gs = _mm512_loadu_si512((const void *)(gsum32 + j));
-        const __m512i count64 = _mm512_set1_epi64(count);
-        for (long p = 0; p < spatial; p++) {
-            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
-            __m512i dh[2];
-            if (fits) {
-                const __m512i d = _mm512_sub_epi32(_mm512_mullo_epi32(v, countv), gs);
-                dh[0] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(d));
-                dh[1] = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(d, 1));
-            } else {
+        if (!fits) {
+            // Generic lanes: 64-bit deviations and products.
+            __m512i fv[2], bv[2], cv[2], rv[2], betav[2], gs64[2];
+            __mmask8 negative[2];
+            for (int h = 0; h < 2; h++) {
+                fv[h] = _mm512_loadu_si512((const void *)(gf + j + 8 * h));
+                bv[h] = _mm512_loadu_si512((const void *)(b + j + 8 * h));
+                cv[h] = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const void *)(c + j + 8 * h)));
+                rv[h] = _mm512_loadu_si512((const void *)(round + j + 8 * h));
+                negative[h] = _mm512_cmplt_epi64_mask(_mm512_loadu_si512((const void *)(sign + j + 8 * h)), _mm512_setzero_si512());
+                betav[h] = _mm512_loadu_si512((const void *)(beta + j + 8 * h));
+                gs64[h] = _mm512_loadu_si512((const void *)(gsum + j + 8 * h));
+            }
+            const __m512i count64 = _mm512_set1_epi64(count);
+            for (long p = 0; p < spatial; p++) {
+                const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
+                __m512i dh[2];
                 dh[0] = _mm512_sub_epi64(_mm512_mullo_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(v)), count64), gs64[0]);
                 dh[1] = _mm512_sub_epi64(_mm512_mullo_epi64(_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1)), count64), gs64[1]);
+                __m128i bytes[2];
+                for (int h = 0; h < 2; h++) {
+                    __m512i yn = _mm512_srai_epi64(_mm512_mullo_epi64(dh[h], fv[h]), 31);
+                    yn = _mm512_max_epi64(_mm512_min_epi64(yn, i32max), i32min);
+                    __m512i t = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(yn, bv[h]), rv[h]), cv[h]);
+                    // sign is ±1: negate where it is negative (the reference's multiplication).
+                    t = _mm512_mask_sub_epi64(t, negative[h], _mm512_setzero_si512(), t);
+                    t = _mm512_add_epi64(t, betav[h]);
+                    t = _mm512_max_epi64(_mm512_min_epi64(t, hiv), lov);
+                    bytes[h] = _mm512_cvtepi64_epi8(t);
+                }
+                _mm_storeu_si128((__m128i *)(os + p * channels + j), _mm_unpacklo_epi64(bytes[0], bytes[1]));
             }
-            __m128i bytes[2];
+            continue;
+        }
+        // Deviations in int32 lanes; the even and odd lanes are multiplied separately with
+        // 32×32→64-bit products (as requant16_i32 does), so no lane is widened. f < 2⁶² is split as
+        // f = fh·2³¹ + fl, so ⌊d·f / 2³¹⌋ = d·fh + ⌊d·fl / 2³¹⌋ exactly.
+        int64_t lanes[7][2][8];  // fh, fl, b, round, c, beta, sign for even (0) and odd (1) channels
+        for (int k = 0; k < 8; k++)
             for (int h = 0; h < 2; h++) {
-                __m512i yn = _mm512_srai_epi64(_mm512_mullo_epi64(dh[h], fv[h]), 31);
+                const long ch = j + 2 * k + h;
+                lanes[0][h][k] = gf[ch] >> 31;
+                lanes[1][h][k] = gf[ch] & 0x7FFFFFFF;
+                lanes[2][h][k] = b[ch];
+                lanes[3][h][k] = round[ch];
+                lanes[4][h][k] = c[ch];
+                lanes[5][h][k] = beta[ch];
+                lanes[6][h][k] = sign[ch];
+            }
+        __m512i fh[2], fl[2], bv[2], rv[2], cv[2], betav[2];
+        __mmask8 negative[2];
+        for (int h = 0; h < 2; h++) {
+            fh[h] = _mm512_loadu_si512((const void *)lanes[0][h]);
+            fl[h] = _mm512_loadu_si512((const void *)lanes[1][h]);
+            bv[h] = _mm512_loadu_si512((const void *)lanes[2][h]);
+            rv[h] = _mm512_loadu_si512((const void *)lanes[3][h]);
+            cv[h] = _mm512_loadu_si512((const void *)lanes[4][h]);
+            betav[h] = _mm512_loadu_si512((const void *)lanes[5][h]);
+            negative[h] = _mm512_cmplt_epi64_mask(_mm512_loadu_si512((const void *)lanes[6][h]), _mm512_setzero_si512());
+        }
+        const __m512i gs = _mm512_loadu_si512((const void *)(gsum32 + j));
+        for (long p = 0; p < spatial; p++) {
+            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
+            const __m512i d = _mm512_sub_epi32(_mm512_mullo_epi32(v, countv), gs);
+            __m512i out[2];
+            for (int h = 0; h < 2; h++) {
+                const __m512i dd = h == 0 ? d : _mm512_srli_epi64(d, 32);
+                __m512i yn = _mm512_add_epi64(_mm512_mul_epi32(dd, fh[h]), _mm512_srai_epi64(_mm512_mul_epi32(dd, fl[h]), 31));
                 yn = _mm512_max_epi64(_mm512_min_epi64(yn, i32max), i32min);
                 __m512i t = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(yn, bv[h]), rv[h]), cv[h]);
-                // sign is ±1: negate where it is negative (the reference's multiplication).
-                t = _mm512_mask_sub_epi64(t, _mm512_cmplt_epi64_mask(sv[h], _mm512_setzero_si512()), _mm512_setzero_si512(), t);
+                t = _mm512_mask_sub_epi64(t, negative[h], _mm512_setzero_si512(), t);
                 t = _mm512_add_epi64(t, betav[h]);
-                t = _mm512_max_epi64(_mm512_min_epi64(t, hiv), lov);
-                bytes[h] = _mm512_cvtepi64_epi8(t);
+                out[h] = _mm512_max_epi64(_mm512_min_epi64(t, hiv), lov);
             }
-            _mm_storeu_si128((__m128i *)(os + p * channels + j), _mm_unpacklo_epi64(bytes[0], bytes[1]));
+            // Values lie in lo…hi ⊆ 0…255: the even lanes' low halves and the odd lanes shifted up
+            // form the 16 channels in order.
+            const __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, out[0], _mm512_slli_epi64(out[1], 32));
+            _mm_storeu_si128((__m128i *)(os + p * channels + j), _mm512_cvtepi32_epi8(r));
         }
     }
 }

@@ -20,6 +20,8 @@ final class IntegerChannelsLastTests: XCTestCase {
             (2, 32, 64, 7, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // conv2's channels
             (1, 6, 10, 11, 10, (3, 2), (2, 1), (2, 0), (1, 2), 2),  // stride, dilation, groups
             (3, 5, 17, 5, 6, (1, 1), (1, 1), (0, 0), (1, 1), 1),
+            (2, 1, 5, 9, 8, (3, 2), (2, 1), (1, 0), (2, 1), 1),     // one channel: the framed im2col, stride and dilation
+            (1, 4, 4, 7, 7, (3, 3), (1, 1), (1, 1), (1, 1), 4),     // depthwise: framed im2col of a channel slice
             (3, 32, 3, 40, 40, (3, 3), (1, 1), (1, 1), (1, 1), 1),  // 460 KB of columns per image: GEMM blocks of 2 + 1 images
         ]
         for t in cases {
@@ -47,7 +49,7 @@ final class IntegerChannelsLastTests: XCTestCase {
                         bias.withUnsafeBufferPointer { pb in
                             bytes.withUnsafeMutableBytes {
                                 conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
-                                                         requantizer: requantizer, into: $0.baseAddress!, backend: backend)
+                                                         requantizer: requantizer, into: .bytes($0.baseAddress!), backend: backend)
                             }
                         }
                     }

@@ -31,7 +31,7 @@ final class IntegerGEMMTests: XCTestCase {
                             partial.withUnsafeMutableBufferPointer { pc in
                                 bytes.withUnsafeMutableBytes { po in
                                     IntegerGEMM.multiply(pa.baseAddress!, lda: k, m: m, packed, aZeroPoint: 3, bias: pb.baseAddress, requantizer: r,
-                                                         partialSums: pc.baseAddress!, ldc: n, into: po.baseAddress!, ldo: n, backend: backend)
+                                                         partialSums: pc.baseAddress!, ldc: n, into: .bytes(po.baseAddress!), ldo: n, backend: backend)
                                 }
                             }
                         }
@@ -39,6 +39,22 @@ final class IntegerGEMMTests: XCTestCase {
                     let got = bytes.map { clamp.lowerBound < 0 ? Int32(Int8(bitPattern: $0)) : Int32($0) }
                     XCTAssertEqual(zip(got, expected).filter { $0 != $1 }.count, 0, "\(m)x\(n)x\(k) \(clamp) \(backend)")
                 }
+            }
+            // int32 outputs with a 16-bit clamp, written over the partial sums themselves.
+            let wide = ChannelRequantizer(dyadics: dyadics.map { Dyadic(b: $0.b, c: Swift.max(1, $0.c - 6)) }, zeroPoint: 0, clamp: -32767...32767)
+            let expectedWide = wide.requantizeReference(product, rows: m)
+            XCTAssertTrue(expectedWide.contains(32767) || expectedWide.contains(-32767), "16-bit clamp exercised \(m)x\(n)x\(k)")
+            for backend in explicitBackends {
+                var values = [Int32](repeating: 0, count: m * n)
+                a.withUnsafeBufferPointer { pa in
+                    bias.withUnsafeBufferPointer { pb in
+                        values.withUnsafeMutableBufferPointer { pv in
+                            IntegerGEMM.multiply(pa.baseAddress!, lda: k, m: m, packed, aZeroPoint: 3, bias: pb.baseAddress, requantizer: wide,
+                                                 partialSums: pv.baseAddress!, ldc: n, into: .int32(pv.baseAddress!), ldo: n, backend: backend)
+                        }
+                    }
+                }
+                XCTAssertEqual(zip(values, expectedWide).filter { $0 != $1 }.count, 0, "int32 \(m)x\(n)x\(k) \(backend)")
             }
         }
     }

@@ -35,10 +35,12 @@ int foedus_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packe
 /// the VNNI backend the last K block's accumulators are requantized in registers and written as
 /// bytes to `out` (int8 or uint8 by the range); C (m×n, leading dimension ldc) then holds only
 /// partial sums of earlier K blocks and must still be provided. The bytes equal the unfused pair.
+/// With `out32` non-NULL the requantized values are stored there as int32 instead (any clamp;
+/// foedus_requant_cols_i32's arithmetic), and `out32` may equal `c` when `ldo == ldc`.
 int foedus_i8_gemm_requant(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum,
                            long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc,
                            const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
-                           uint8_t *out, long ldo, int backend);
+                           uint8_t *out, int32_t *out32, long ldo, int backend);
 
 /// The same product with B stored as int4 nibbles of the packed int8 byte sequence (byte i of the
 /// int8 layout is nibble i: low nibble of byte i/2 when i is even). Panels are unpacked into a

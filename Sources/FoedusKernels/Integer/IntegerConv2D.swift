@@ -109,13 +109,13 @@ public struct IntegerConv2D: Sendable {
     }
 
     /// ``forwardChannelsLast(_:signed:batch:h:w:zeroPoint:bias:into:backend:)`` with the output
-    /// requantized per channel to bytes (NHWC `[batch, oh, ow, outChannels]`, int8 or uint8 by the
-    /// requantizer's clamp) in the GEMM's epilogue: what an int8 layer hands the next one. Equal to
-    /// the int32 forward pass followed by ``ChannelRequantizer/requantize(_:rows:lda:into:ldo:backend:)``.
-    /// - Precondition: `requantizer` has `outChannels` channels; uint8 input (`signed: false`).
+    /// requantized per channel in the GEMM's epilogue (NHWC `[batch, oh, ow, outChannels]`): bytes,
+    /// what an int8 layer hands the next one, or int32 values (e.g. a normalisation's input scale).
+    /// Equal to the int32 forward pass followed by the requantizer.
+    /// - Precondition: `requantizer` has `outChannels` channels; uint8 input.
     public func forwardChannelsLast(_ x: UnsafePointer<UInt8>, batch: Int, h: Int, w: Int, zeroPoint: Int32,
                                     bias: UnsafePointer<Int32>?, requantizer: ChannelRequantizer,
-                                    into out: UnsafeMutableRawPointer, backend: IntegerBackend = .automatic) {
+                                    into out: IntegerGEMM.RequantizedOutput, backend: IntegerBackend = .automatic) {
         precondition(requantizer.dyadics.count == outChannels, "IntegerConv2D: \(requantizer.dyadics.count) requantizer channels for \(outChannels)")
         let (oh, ow) = outputSize(h: h, w: w)
         let rows = Swift.min(batch, Swift.max(1, (1 << 20) / Swift.max(1, oh * ow * inChannels / groups * kernel.h * kernel.w))) * oh * ow
@@ -127,7 +127,7 @@ public struct IntegerConv2D: Sendable {
 
     private func channelsLast(_ x: UnsafePointer<UInt8>, signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
                               bias: UnsafePointer<Int32>?, y: UnsafeMutablePointer<Int32>,
-                              requantized: (ChannelRequantizer, UnsafeMutableRawPointer)?, backend: IntegerBackend) {
+                              requantized: (ChannelRequantizer, IntegerGEMM.RequantizedOutput)?, backend: IntegerBackend) {
         let (oh, ow) = outputSize(h: h, w: w)
         precondition(batch >= 0 && oh >= 1 && ow >= 1, "IntegerConv2D: empty output for input \(h)×\(w)")
         precondition(signed ? (-128...127).contains(zeroPoint) : (0...255).contains(zeroPoint),
@@ -148,14 +148,14 @@ public struct IntegerConv2D: Sendable {
                                           col + i * pixels * ckk)
                 }
                 let groupBias = bias.map { $0 + g * og }
-                if let (requantizer, bytes) = requantized {
+                if let (requantizer, output) = requantized {
                     // y is scratch for one block here; every group's slice of the requantizer.
                     let slice = groups == 1 ? requantizer
                         : ChannelRequantizer(dyadics: Array(requantizer.dyadics[(g * og)..<((g + 1) * og)]),
                                              zeroPoint: requantizer.zeroPoint, clamp: requantizer.clamp)
                     IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
                                          bias: groupBias, requantizer: slice, partialSums: y + g * og, ldc: outChannels,
-                                         into: bytes + n0 * pixels * outChannels + g * og, ldo: outChannels, backend: backend)
+                                         into: output.advanced(by: n0 * pixels * outChannels + g * og), ldo: outChannels, backend: backend)
                     continue
                 }
                 let out = y + n0 * pixels * outChannels + g * og

@@ -28,21 +28,44 @@ public enum IntegerGEMM {
         }
     }
 
+    /// Where a requantized product goes: bytes (int8 or uint8 by the requantizer's clamp) or int32
+    /// values (any clamp).
+    public enum RequantizedOutput {
+        case bytes(UnsafeMutableRawPointer)
+        /// May be the `partialSums` buffer itself when `ldo == ldc`.
+        case int32(UnsafeMutablePointer<Int32>)
+
+        /// The same output `count` elements further.
+        public func advanced(by count: Int) -> RequantizedOutput {
+            switch self {
+            case .bytes(let p): return .bytes(p + count)
+            case .int32(let p): return .int32(p + count)
+            }
+        }
+    }
+
     /// `out = requantizer((A − z_A)·B + bias)` with uint8 `A`: the product and the per-column
-    /// requantization to int8 or uint8 bytes (``ChannelRequantizer/requantize(_:rows:lda:into:ldo:backend:)``)
-    /// fused, so the int32 accumulators of the last K block never reach memory on the VNNI backend.
-    /// `partialSums` (`m × b.n`, leading dimension `ldc`) is scratch for the sums of earlier K
-    /// blocks (and the whole product on other backends). The bytes equal the unfused pair.
+    /// requantization (``ChannelRequantizer``'s arithmetic) fused, so the int32 accumulators of the
+    /// last K block never reach memory on the VNNI backend. `partialSums` (`m × b.n`, leading
+    /// dimension `ldc`) is scratch for the sums of earlier K blocks (and the whole product on other
+    /// backends). The output equals the unfused product followed by the requantizer.
     /// - Preconditions: as ``multiply(_:lda:m:_:aZeroPoint:bias:into:ldc:backend:)``; the
-    ///   requantizer has `b.n` channels and a clamp inside Int8 or UInt8; `ldo ≥ b.n`.
+    ///   requantizer has `b.n` channels; for `.bytes` its clamp lies inside Int8 or UInt8; `ldo ≥ b.n`.
     public static func multiply(
         _ a: UnsafePointer<UInt8>, lda: Int, m: Int, _ b: PackedInt8Matrix, aZeroPoint: Int32 = 0,
         bias: UnsafePointer<Int32>? = nil, requantizer r: ChannelRequantizer, partialSums c: UnsafeMutablePointer<Int32>, ldc: Int,
-        into out: UnsafeMutableRawPointer, ldo: Int, backend: IntegerBackend = .automatic
+        into out: RequantizedOutput, ldo: Int, backend: IntegerBackend = .automatic
     ) {
         precondition(r.dyadics.count == b.n && ldo >= b.n, "IntegerGEMM.multiply: \(r.dyadics.count) requantizer channels for \(b.n) columns")
-        precondition((r.clamp.lowerBound >= -128 && r.clamp.upperBound <= 127) || (r.clamp.lowerBound >= 0 && r.clamp.upperBound <= 255),
-                     "IntegerGEMM.multiply: clamp \(r.clamp) fits neither Int8 nor UInt8")
+        var bytes: UnsafeMutablePointer<UInt8>?, values: UnsafeMutablePointer<Int32>?
+        switch out {
+        case .bytes(let p):
+            precondition((r.clamp.lowerBound >= -128 && r.clamp.upperBound <= 127) || (r.clamp.lowerBound >= 0 && r.clamp.upperBound <= 255),
+                         "IntegerGEMM.multiply: clamp \(r.clamp) fits neither Int8 nor UInt8")
+            bytes = p.assumingMemoryBound(to: UInt8.self)
+        case .int32(let p):
+            values = p
+        }
         run(signed: false, a, lda: lda, m: m, k: b.k, n: b.n, aZeroPoint: aZeroPoint, bias: bias, c: c, ldc: ldc, columnSums: b.columnSums) {
             a, colsum, bias, c in
             b.bytes.withUnsafeBufferPointer { packed in
@@ -50,7 +73,7 @@ public enum IntegerGEMM {
                     r.shifts.withUnsafeBufferPointer { rc in
                         foedus_i8_gemm_requant(0, a, lda, packed.baseAddress, colsum, m, b.n, b.k, aZeroPoint, bias, c, ldc,
                                                rb.baseAddress, rc.baseAddress, r.zeroPoint, r.clamp.lowerBound, r.clamp.upperBound,
-                                               out.assumingMemoryBound(to: UInt8.self), ldo, backend.rawValue)
+                                               bytes, values, ldo, backend.rawValue)
                     }
                 }
             }

@@ -53,17 +53,16 @@ public struct IntegerCNN: Sendable {
         /// ``forward(_:batch:size:)`` in the other layout.
         func forwardChannelsLast(_ x: UnsafePointer<UInt8>, images: Int, size: Int, acc: UnsafeMutablePointer<Int32>,
                                  activation: UnsafeMutablePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
-            let pixels = images * size * size
             bias.withUnsafeBufferPointer { pb in
                 switch norm {
                 case .folded:
                     // Folded BN: the requantization to the next activation is the GEMM's epilogue.
                     conv.forwardChannelsLast(x, batch: images, h: size, w: size, zeroPoint: inputZeroPoint, bias: pb.baseAddress,
-                                             requantizer: channels, into: UnsafeMutableRawPointer(activation))
+                                             requantizer: channels, into: .bytes(UnsafeMutableRawPointer(activation)))
                 case .group(_, let groupNorm, _, _, _):
-                    conv.forwardChannelsLast(x, signed: false, batch: images, h: size, w: size, zeroPoint: inputZeroPoint,
-                                             bias: pb.baseAddress, into: acc)
-                    channels.requantize(acc, rows: pixels, lda: outChannels, into: acc, ldo: outChannels)
+                    // The requantization to the 16-bit normalisation scale is the GEMM's epilogue.
+                    conv.forwardChannelsLast(x, batch: images, h: size, w: size, zeroPoint: inputZeroPoint, bias: pb.baseAddress,
+                                             requantizer: channels, into: .int32(acc))
                     groupNorm.applyChannelsLast(acc, samples: images, into: activation)
                 }
             }
