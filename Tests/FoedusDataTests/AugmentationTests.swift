@@ -98,6 +98,29 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(Double(steps.filter(\.applied).count) / Double(steps.count), 0.5, accuracy: 0.05)
     }
 
+    /// A milder strong view: magnitudes stay in 1…maxMagnitude and reach it; `operations` steps are
+    /// drawn; with no operations and no Cutout the strong view is the weak view exactly; the
+    /// reference settings draw the same steps as the defaults (runs made before the options existed
+    /// reproduce).
+    func testStrengthOptions() {
+        let mild = StrongAugmentation(operations: 3, maxMagnitude: 4)
+        let steps = (0..<500).map { mild.steps(for: RandomKey(seed: UInt64($0))) }
+        XCTAssertTrue(steps.allSatisfy { $0.count == 3 })
+        XCTAssertEqual(Set(steps.joined().map(\.magnitude)), Set(1...4))
+        let reference = StrongAugmentation(), explicit = StrongAugmentation(operations: 2, maxMagnitude: 9)
+        for seed in 0..<50 { XCTAssertEqual(reference.steps(for: RandomKey(seed: UInt64(seed))), explicit.steps(for: RandomKey(seed: UInt64(seed)))) }
+        var stream = RandomStream(key: RandomKey(seed: 12))
+        let image = ByteImage(channels: 1, height: 28, width: 28,
+                              pixels: (0..<(28 * 28)).map { _ in UInt8(truncatingIfNeeded: stream.nextUInt32()) })
+        let bare = StrongAugmentation(horizontalFlip: false, cutoutSize: 0, operations: 0)
+        for seed in 0..<20 {
+            let key = RandomKey(seed: UInt64(seed))
+            XCTAssertEqual(bare.apply(image, key: key), bare.weak.apply(image, key: key.derived("weak")))
+            // The Cutout alone changes the image (a 14-pixel square of the fill).
+            XCTAssertNotEqual(StrongAugmentation(horizontalFlip: false, operations: 0).apply(image, key: key), bare.apply(image, key: key))
+        }
+    }
+
     /// Batch: shape [B, C, H, W] float32, labels int32 [B], each image the normalised bytes of
     /// `apply(image(at: index), key.derived(index))` (the table holds the same Float expression).
     func testAugmentedBatchIsNormalisedAugmentedBytes() {

@@ -52,6 +52,34 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    func testStrongAugmentationStrengthFields() throws {
+        let c = try SimulationConfig.parse(yaml: yaml, overrides: ["training.augmentation.cutout=7", "training.augmentation.ops=1",
+                                                                   "training.augmentation.magnitude=5"])
+        XCTAssertEqual(c.cutoutSize, 7)
+        XCTAssertEqual(c.strongAugmentationSettings.operations, 1)
+        XCTAssertEqual(c.strongAugmentationSettings.maxMagnitude, 5)
+        XCTAssertEqual(c.strongAugmentationSettings.cutoutSize, 7)
+        let defaults = try SimulationConfig.parse(yaml: yaml)
+        XCTAssertNil(defaults.cutoutSize)
+        XCTAssertEqual(defaults.strongAugmentationSettings.operations, 2)
+        XCTAssertEqual(defaults.strongAugmentationSettings.maxMagnitude, 9)
+        // Defaults add no keys to the stored configuration (its hash, hence sweeps' run matching,
+        // is what it was before these fields existed); set fields appear.
+        let augmentation = (defaults.dictionary["training"] as! [String: Any])["augmentation"] as! [String: Any]
+        XCTAssertEqual(Set(augmentation.keys), ["weak", "flip", "strong"])
+        let set = (c.dictionary["training"] as! [String: Any])["augmentation"] as! [String: Any]
+        XCTAssertEqual(set["cutout"] as? Int, 7)
+        XCTAssertEqual(set["ops"] as? Int, 1)
+        XCTAssertEqual(set["magnitude"] as? Int, 5)
+        for (override, field) in [("training.augmentation.magnitude=10", "training.augmentation.magnitude"),
+                                  ("training.augmentation.cutout=-1", "training.augmentation.cutout"),
+                                  ("training.augmentation.ops=x", "training.augmentation.ops")] {
+            XCTAssertThrowsError(try SimulationConfig.parse(yaml: yaml, overrides: [override])) { error in
+                XCTAssertTrue("\(error)".contains(field), "\(override): \(error)")
+            }
+        }
+    }
+
     func testQuantizedTrainingFields() throws {
         let fp32 = try SimulationConfig.parse(yaml: yaml)
         XCTAssertEqual(fp32.userTraining.precision, .fp32)
