@@ -147,6 +147,25 @@ nhwc_statistics(const int32_t *x, long spatial, long channels, long groups, int6
     group_scales(csq, gshift, channels, groups, gf);
 }
 
+// The affine stage of every element of one sample: y_n = ((count·x − sum)·f) >> 31, clamped to
+// int32, then clamp(sign·((y_n·b + 2^(c−1)) >> c) + beta) as a byte.
+static inline __attribute__((always_inline)) void
+nhwc_normalize(const int32_t *xs, long spatial, long channels, int64_t count, const int64_t *gsum, const int64_t *gf,
+               const int64_t *b, const int32_t *c, const int64_t *round, const int64_t *sign, const int64_t *beta,
+               int64_t lo, int64_t hi, uint8_t *os) {
+    for (long p = 0; p < spatial; p++) {
+        const int32_t *row = xs + p * channels;
+        uint8_t *dst = os + p * channels;
+        for (long ch = 0; ch < channels; ch++) {
+            int64_t v = ((count * (int64_t)row[ch] - gsum[ch]) * gf[ch]) >> 31;
+            v = v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : v);
+            int64_t y = sign[ch] * ((v * b[ch] + round[ch]) >> c[ch]) + beta[ch];
+            y = y < lo ? lo : (y > hi ? hi : y);
+            dst[ch] = (uint8_t)y;
+        }
+    }
+}
+
 #define GN_NHWC_BODY                                                                                           \
     const long pg = channels / groups;                                                                         \
     const int64_t count = pg * spatial;                                                                        \
@@ -158,17 +177,7 @@ nhwc_statistics(const int32_t *x, long spatial, long channels, long groups, int6
         const int32_t *xs = x + n * spatial * channels;                                                        \
         uint8_t *os = out + n * spatial * channels;                                                            \
         nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);               \
-        for (long p = 0; p < spatial; p++) {                                                                   \
-            const int32_t *row = xs + p * channels;                                                            \
-            uint8_t *dst = os + p * channels;                                                                  \
-            for (long ch = 0; ch < channels; ch++) {                                                           \
-                int64_t v = ((count * (int64_t)row[ch] - gsum[ch]) * gf[ch]) >> 31;                            \
-                v = v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : v);                               \
-                int64_t y = sign[ch] * ((v * b[ch] + round[ch]) >> c[ch]) + beta[ch];                          \
-                y = y < lo ? lo : (y > hi ? hi : y);                                                           \
-                dst[ch] = (uint8_t)y;                                                                          \
-            }                                                                                                  \
-        }                                                                                                      \
+        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os);           \
     }
 
 #ifdef NHWC_X86
@@ -205,67 +214,33 @@ NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, 
     }
     // Deviations fit in int32 lanes when the largest one does.
     const int fits = group_sums(csum, cmin, cmax, channels, groups, count, gsum, gshift) <= INT32_MAX;
-    for (long ch = 0; ch < channels; ch++) { gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch]; shift32[ch] = (int32_t)gshift[ch]; }
     if (!fits) {
-        // Rare: redo the statistics with the generic int64 loops.
+        // Rare (deviations beyond int32): the generic int64 loops for this sample.
         nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);
-    } else {
-        const __m512i countv = _mm512_set1_epi32((int32_t)count);
-        for (long j = 0; j < channels; j += 16) {
-            const __m512i gs = _mm512_loadu_si512((const void *)(gsum32 + j)), sh = _mm512_loadu_si512((const void *)(shift32 + j));
-            __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
-            for (long p = 0; p < spatial; p++) {
-                const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
-                const __m512i d = _mm512_srav_epi32(_mm512_sub_epi32(_mm512_mullo_epi32(v, countv), gs), sh);
-                even = _mm512_add_epi64(even, _mm512_mul_epi32(d, d));
-                const __m512i dh = _mm512_srli_epi64(d, 32);
-                odd = _mm512_add_epi64(odd, _mm512_mul_epi32(dh, dh));
-            }
-            int64_t e[8], o[8];
-            _mm512_storeu_si512((void *)e, even);
-            _mm512_storeu_si512((void *)o, odd);
-            for (int k = 0; k < 8; k++) { csq[j + 2 * k] = e[k]; csq[j + 2 * k + 1] = o[k]; }
-        }
-        group_scales(csq, gshift, channels, groups, gf);
+        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os);
+        return;
     }
+    for (long ch = 0; ch < channels; ch++) { gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch]; shift32[ch] = (int32_t)gshift[ch]; }
     const __m512i countv = _mm512_set1_epi32((int32_t)count);
+    for (long j = 0; j < channels; j += 16) {
+        const __m512i gs = _mm512_loadu_si512((const void *)(gsum32 + j)), sh = _mm512_loadu_si512((const void *)(shift32 + j));
+        __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+        for (long p = 0; p < spatial; p++) {
+            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
+            const __m512i d = _mm512_srav_epi32(_mm512_sub_epi32(_mm512_mullo_epi32(v, countv), gs), sh);
+            even = _mm512_add_epi64(even, _mm512_mul_epi32(d, d));
+            const __m512i dh = _mm512_srli_epi64(d, 32);
+            odd = _mm512_add_epi64(odd, _mm512_mul_epi32(dh, dh));
+        }
+        int64_t e[8], o[8];
+        _mm512_storeu_si512((void *)e, even);
+        _mm512_storeu_si512((void *)o, odd);
+        for (int k = 0; k < 8; k++) { csq[j + 2 * k] = e[k]; csq[j + 2 * k + 1] = o[k]; }
+    }
+    group_scales(csq, gshift, channels, groups, gf);
     const __m512i lov = _mm512_set1_epi64(lo), hiv = _mm512_set1_epi64(hi);
     const __m512i i32min = _mm512_set1_epi64(INT32_MIN), i32max = _mm512_set1_epi64(INT32_MAX);
     for (long j = 0; j < channels; j += 16) {
-        if (!fits) {
-            // Generic lanes: 64-bit deviations and products.
-            __m512i fv[2], bv[2], cv[2], rv[2], betav[2], gs64[2];
-            __mmask8 negative[2];
-            for (int h = 0; h < 2; h++) {
-                fv[h] = _mm512_loadu_si512((const void *)(gf + j + 8 * h));
-                bv[h] = _mm512_loadu_si512((const void *)(b + j + 8 * h));
-                cv[h] = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const void *)(c + j + 8 * h)));
-                rv[h] = _mm512_loadu_si512((const void *)(round + j + 8 * h));
-                negative[h] = _mm512_cmplt_epi64_mask(_mm512_loadu_si512((const void *)(sign + j + 8 * h)), _mm512_setzero_si512());
-                betav[h] = _mm512_loadu_si512((const void *)(beta + j + 8 * h));
-                gs64[h] = _mm512_loadu_si512((const void *)(gsum + j + 8 * h));
-            }
-            const __m512i count64 = _mm512_set1_epi64(count);
-            for (long p = 0; p < spatial; p++) {
-                const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
-                __m512i dh[2];
-                dh[0] = _mm512_sub_epi64(_mm512_mullo_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(v)), count64), gs64[0]);
-                dh[1] = _mm512_sub_epi64(_mm512_mullo_epi64(_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1)), count64), gs64[1]);
-                __m128i bytes[2];
-                for (int h = 0; h < 2; h++) {
-                    __m512i yn = _mm512_srai_epi64(_mm512_mullo_epi64(dh[h], fv[h]), 31);
-                    yn = _mm512_max_epi64(_mm512_min_epi64(yn, i32max), i32min);
-                    __m512i t = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(yn, bv[h]), rv[h]), cv[h]);
-                    // sign is ±1: negate where it is negative (the reference's multiplication).
-                    t = _mm512_mask_sub_epi64(t, negative[h], _mm512_setzero_si512(), t);
-                    t = _mm512_add_epi64(t, betav[h]);
-                    t = _mm512_max_epi64(_mm512_min_epi64(t, hiv), lov);
-                    bytes[h] = _mm512_cvtepi64_epi8(t);
-                }
-                _mm_storeu_si128((__m128i *)(os + p * channels + j), _mm_unpacklo_epi64(bytes[0], bytes[1]));
-            }
-            continue;
-        }
         // Deviations in int32 lanes; the even and odd lanes are multiplied separately with
         // 32×32→64-bit products (as requant16_i32 does), so no lane is widened. f < 2⁶² is split as
         // f = fh·2³¹ + fl, so ⌊d·f / 2³¹⌋ = d·fh + ⌊d·fl / 2³¹⌋ exactly.

@@ -7,9 +7,14 @@
 // Dyadic requantization: acc·b ≤ 2^31·(2^31 − 1) and the rounding term ≤ 2^61, so the 64-bit
 // sum never overflows; >> is arithmetic, so ties round toward +∞ (half up).
 
-static inline uint8_t requant_one(int32_t acc, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi) {
+static inline int32_t requant_value(int32_t acc, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi) {
     int64_t v = (((int64_t)acc * b + ((int64_t)1 << (c - 1))) >> c) + zero;
-    return (uint8_t)(v < lo ? lo : (v > hi ? hi : v));
+    return (int32_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+// The byte form (int8 or uint8 by the clamp).
+static inline uint8_t requant_one(int32_t acc, int64_t b, int c, int32_t zero, int32_t lo, int32_t hi) {
+    return (uint8_t)requant_value(acc, b, c, zero, lo, hi);
 }
 
 #ifdef FOEDUS_X86
@@ -90,10 +95,7 @@ void foedus_requant_run_i32(const int32_t *acc, long n, int64_t b, int c, int32_
 #ifdef FOEDUS_X86
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { run_i32_avx512(acc, n, b, c, zero, lo, hi, out); return; }
 #endif
-    for (long i = 0; i < n; i++) {
-        int64_t v = (((int64_t)acc[i] * b + ((int64_t)1 << (c - 1))) >> c) + zero;
-        out[i] = (int32_t)(v < lo ? lo : (v > hi ? hi : v));
-    }
+    for (long i = 0; i < n; i++) out[i] = requant_value(acc[i], b, c, zero, lo, hi);
 }
 
 // Per-column requantization with int32 outputs (the pre-normalisation pass of the channels-last
@@ -111,8 +113,5 @@ void foedus_requant_cols_i32(const int32_t *acc, long rows, long cols, long lda,
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { cols_i32_avx512(acc, rows, cols, lda, b, c, zero, lo, hi, out, ldo); return; }
 #endif
     for (long i = 0; i < rows; i++)
-        for (long j = 0; j < cols; j++) {
-            int64_t v = (((int64_t)acc[i * lda + j] * b[j] + ((int64_t)1 << (c[j] - 1))) >> c[j]) + zero;
-            out[i * ldo + j] = (int32_t)(v < lo ? lo : (v > hi ? hi : v));
-        }
+        for (long j = 0; j < cols; j++) out[i * ldo + j] = requant_value(acc[i * lda + j], b[j], c[j], zero, lo, hi);
 }

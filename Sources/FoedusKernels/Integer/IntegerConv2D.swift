@@ -105,7 +105,8 @@ public struct IntegerConv2D: Sendable {
     public func forwardChannelsLast(_ x: UnsafePointer<UInt8>, signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
                                     bias: UnsafePointer<Int32>?, into y: UnsafeMutablePointer<Int32>,
                                     backend: IntegerBackend = .automatic) {
-        channelsLast(x, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, y: y, requantized: nil, backend: backend)
+        channelsLast(x, signed: signed, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, output: .int32(y), requantizer: nil,
+                     backend: backend)
     }
 
     /// ``forwardChannelsLast(_:signed:batch:h:w:zeroPoint:bias:into:backend:)`` with the output
@@ -117,27 +118,32 @@ public struct IntegerConv2D: Sendable {
                                     bias: UnsafePointer<Int32>?, requantizer: ChannelRequantizer,
                                     into out: IntegerGEMM.RequantizedOutput, backend: IntegerBackend = .automatic) {
         precondition(requantizer.dyadics.count == outChannels, "IntegerConv2D: \(requantizer.dyadics.count) requantizer channels for \(outChannels)")
-        let (oh, ow) = outputSize(h: h, w: w)
-        let rows = Swift.min(batch, Swift.max(1, (1 << 20) / Swift.max(1, oh * ow * inChannels / groups * kernel.h * kernel.w))) * oh * ow
-        let partial = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(1, rows * outChannels))
-        defer { partial.deallocate() }
-        channelsLast(x, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, y: partial,
-                     requantized: (requantizer, out), backend: backend)
+        channelsLast(x, signed: false, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: bias, output: out, requantizer: requantizer,
+                     backend: backend)
     }
 
+    /// The channels-last pass: with a requantizer, `output` receives the requantized values and the
+    /// int32 partial sums of one block of images live in scratch; without, `output` is `.int32`.
     private func channelsLast(_ x: UnsafePointer<UInt8>, signed: Bool, batch: Int, h: Int, w: Int, zeroPoint: Int32,
-                              bias: UnsafePointer<Int32>?, y: UnsafeMutablePointer<Int32>,
-                              requantized: (ChannelRequantizer, IntegerGEMM.RequantizedOutput)?, backend: IntegerBackend) {
+                              bias: UnsafePointer<Int32>?, output: IntegerGEMM.RequantizedOutput,
+                              requantizer: ChannelRequantizer?, backend: IntegerBackend) {
         let (oh, ow) = outputSize(h: h, w: w)
         precondition(batch >= 0 && oh >= 1 && ow >= 1, "IntegerConv2D: empty output for input \(h)×\(w)")
         precondition(signed ? (-128...127).contains(zeroPoint) : (0...255).contains(zeroPoint),
                      "IntegerConv2D: zero point \(zeroPoint) outside the input type")
         let cg = inChannels / groups, og = outChannels / groups, ckk = cg * kernel.h * kernel.w, pixels = oh * ow
-        // Several images per GEMM (their rows are consecutive in y): fewer, taller GEMM calls,
-        // with the column block kept near 1 MB so it stays in L2 between im2col and the GEMM.
+        // Several images per GEMM (their rows are consecutive in the output): fewer, taller GEMM
+        // calls, with the column block kept near 1 MB so it stays in L2 between im2col and the GEMM.
         let imagesPerBlock = Swift.max(1, Swift.min(batch, (1 << 20) / Swift.max(1, pixels * ckk)))
         let col = UnsafeMutablePointer<UInt8>.allocate(capacity: imagesPerBlock * pixels * ckk)
-        defer { col.deallocate() }
+        let partial = requantizer == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: imagesPerBlock * pixels * outChannels)
+        defer { col.deallocate(); partial?.deallocate() }
+        // Each group's slice of the requantizer, built once.
+        let slices = requantizer.map { r in
+            groups == 1 ? [r] : (0..<groups).map { g in
+                ChannelRequantizer(dyadics: Array(r.dyadics[(g * og)..<((g + 1) * og)]), zeroPoint: r.zeroPoint, clamp: r.clamp)
+            }
+        }
         let pad = UInt8(truncatingIfNeeded: zeroPoint)
         for n0 in Swift.stride(from: 0, to: batch, by: imagesPerBlock) {
             let images = Swift.min(imagesPerBlock, batch - n0)
@@ -148,24 +154,20 @@ public struct IntegerConv2D: Sendable {
                                           col + i * pixels * ckk)
                 }
                 let groupBias = bias.map { $0 + g * og }
-                if let (requantizer, output) = requantized {
-                    // y is scratch for one block here; every group's slice of the requantizer.
-                    let slice = groups == 1 ? requantizer
-                        : ChannelRequantizer(dyadics: Array(requantizer.dyadics[(g * og)..<((g + 1) * og)]),
-                                             zeroPoint: requantizer.zeroPoint, clamp: requantizer.clamp)
+                let target = output.advanced(by: n0 * pixels * outChannels + g * og)
+                if let slices, let partial {
                     IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
-                                         bias: groupBias, requantizer: slice, partialSums: y + g * og, ldc: outChannels,
-                                         into: output.advanced(by: n0 * pixels * outChannels + g * og), ldo: outChannels, backend: backend)
-                    continue
-                }
-                let out = y + n0 * pixels * outChannels + g * og
-                if signed {
-                    IntegerGEMM.multiply(UnsafeRawPointer(col).assumingMemoryBound(to: Int8.self), lda: ckk, m: images * pixels,
-                                         packedChannelsLast[g], aZeroPoint: zeroPoint, bias: groupBias, into: out, ldc: outChannels,
-                                         backend: backend)
-                } else {
-                    IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
-                                         bias: groupBias, into: out, ldc: outChannels, backend: backend)
+                                         bias: groupBias, requantizer: slices[g], partialSums: partial + g * og, ldc: outChannels,
+                                         into: target, ldo: outChannels, backend: backend)
+                } else if case .int32(let out) = target {
+                    if signed {
+                        IntegerGEMM.multiply(UnsafeRawPointer(col).assumingMemoryBound(to: Int8.self), lda: ckk, m: images * pixels,
+                                             packedChannelsLast[g], aZeroPoint: zeroPoint, bias: groupBias, into: out, ldc: outChannels,
+                                             backend: backend)
+                    } else {
+                        IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
+                                             bias: groupBias, into: out, ldc: outChannels, backend: backend)
+                    }
                 }
             }
         }
