@@ -77,6 +77,12 @@ struct RawTensorFile {
         return file
     }
 
+    /// The file at `path`, decoded.
+    static func load(path: String) throws -> RawTensorFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw QuantError.badFile(path: path, reason: "cannot read the file") }
+        return try decode([UInt8](data), path: path)
+    }
+
     func entry(_ name: String, _ dtype: String, path: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else { throw QuantError.badFile(path: path, reason: "missing tensor \(name)") }
         guard e.dtype == dtype else { throw QuantError.badFile(path: path, reason: "tensor \(name) is \(e.dtype), expected \(dtype)") }
@@ -102,6 +108,65 @@ struct RawTensorFile {
     }
 }
 
+extension RawTensorFile {
+    /// Weights under `prefix`: int8 as `I8`, int4 packed two per byte as `U8`, with their bits and
+    /// OIHW / `[out, in]` shape in the metadata.
+    mutating func addWeights(_ prefix: String, _ w: [Int8], bits: Int, shape: [Int]) {
+        metadata[prefix + ".weight_bits"] = String(bits)
+        metadata[prefix + ".weight_shape"] = shape.map(String.init).joined(separator: ",")
+        if bits == 4 { add(prefix + ".weight", Int4Packing.pack(w)) } else { add(prefix + ".weight", w, shape: shape) }
+    }
+
+    /// Dyadic multipliers as int32 `(b, c)` pairs.
+    mutating func addDyadics(_ name: String, _ r: [Requantizer]) {
+        add(name, r.flatMap { [Int32($0.dyadic.b), Int32($0.dyadic.c)] }, shape: [r.count, 2])
+    }
+
+    /// The metadata shape of `prefix`'s weights (positive, bounded).
+    func weightShape(_ prefix: String, path: String) throws -> [Int] {
+        guard let s = metadata[prefix + ".weight_shape"]?.split(separator: ",").compactMap({ Int($0) }), !s.isEmpty,
+              s.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }), s.reduce(1, { $0 * $1 }) <= 1 << 28 else {
+            throw QuantError.badFile(path: path, reason: "\(prefix).weight_shape missing or too large")
+        }
+        return s
+    }
+
+    /// `count` weights under `prefix` (4 or 8 bits; int4 values checked to lie in −7…7).
+    func weights(_ prefix: String, count: Int, path: String) throws -> (values: [Int8], bits: Int) {
+        func bad(_ reason: String) -> QuantError { .badFile(path: path, reason: reason) }
+        let bits = Int(metadata[prefix + ".weight_bits"] ?? "") ?? 0
+        guard bits == 4 || bits == 8 else { throw bad("\(prefix).weight_bits must be 4 or 8") }
+        let values: [Int8]
+        if bits == 4 {
+            let packed = try integers(prefix + ".weight", as: UInt8.self, path: path)
+            guard packed.count == Int4Packing.byteCount(count) else { throw bad("\(prefix).weight has \(packed.count) packed bytes, expected \(Int4Packing.byteCount(count))") }
+            values = Int4Packing.unpack(packed, count: count)
+        } else {
+            values = try integers(prefix + ".weight", as: Int8.self, path: path)
+        }
+        guard values.count == count else { throw bad("\(prefix).weight has \(values.count) values, expected \(count)") }
+        if bits == 4, values.contains(where: { $0 < -7 || $0 > 7 }) { throw bad("\(prefix).weight has values outside int4 −7…7") }
+        return (values, bits)
+    }
+
+    /// `count` requantizers `b/2^c` (b ≥ 0, 1 ≤ c ≤ 62) with `clamp`.
+    func dyadics(_ name: String, count: Int, clamp: ClosedRange<Int32>, path: String) throws -> [Requantizer] {
+        let v = try integers(name, as: Int32.self, path: path)
+        guard v.count == 2 * count else { throw QuantError.badFile(path: path, reason: "\(name) has \(v.count / 2) multipliers, expected \(count)") }
+        return try (0..<count).map { o in
+            guard v[2 * o] >= 0, (1...62).contains(v[2 * o + 1]) else { throw QuantError.badFile(path: path, reason: "\(name)[\(o)] is not a dyadic b/2^c") }
+            return Requantizer(dyadic: Dyadic(b: Int64(v[2 * o]), c: Int(v[2 * o + 1])), clamp: clamp)
+        }
+    }
+
+    /// `count` int32 biases.
+    func bias(_ name: String, count: Int, path: String) throws -> [Int32] {
+        let b = try integers(name, as: Int32.self, path: path)
+        guard b.count == count else { throw QuantError.badFile(path: path, reason: "\(name) has \(b.count) values, expected \(count)") }
+        return b
+    }
+}
+
 extension IntegerCNN {
     /// The model as safetensors bytes: int8 weights (int4 weights packed two per byte as `U8`),
     /// int32 biases, dyadic multipliers as int32 `(b, c)` pairs, and the model's shape in the metadata.
@@ -110,14 +175,8 @@ extension IntegerCNN {
         file.metadata = ["format": "foedus-integer-cnn", "version": "1", "model": modelName, "precision": precision.rawValue,
                          "image_size": String(imageSize), "classes": String(classes),
                          "logit_scale": String(logitScale)]
-        func weights(_ prefix: String, _ w: [Int8], bits: Int, shape: [Int]) {
-            file.metadata[prefix + ".weight_bits"] = String(bits)
-            file.metadata[prefix + ".weight_shape"] = shape.map(String.init).joined(separator: ",")
-            if bits == 4 { file.add(prefix + ".weight", Int4Packing.pack(w)) } else { file.add(prefix + ".weight", w, shape: shape) }
-        }
-        func dyadics(_ name: String, _ r: [Requantizer]) {
-            file.add(name, r.flatMap { [Int32($0.dyadic.b), Int32($0.dyadic.c)] }, shape: [r.count, 2])
-        }
+        func weights(_ prefix: String, _ w: [Int8], bits: Int, shape: [Int]) { file.addWeights(prefix, w, bits: bits, shape: shape) }
+        func dyadics(_ name: String, _ r: [Requantizer]) { file.addDyadics(name, r) }
         for (i, s) in stages.enumerated() {
             let p = "stage\(i + 1)"
             weights(p, s.weights, bits: s.weightBits, shape: [s.outChannels, s.inChannels, 3, 3])
@@ -147,8 +206,7 @@ extension IntegerCNN {
 
     /// Reads a model written by ``write(to:)``; every tensor is checked against the model's shape.
     public static func read(path: String) throws -> IntegerCNN {
-        guard let data = FileManager.default.contents(atPath: path) else { throw QuantError.badFile(path: path, reason: "cannot read the file") }
-        let file = try RawTensorFile.decode([UInt8](data), path: path)
+        let file = try RawTensorFile.load(path: path)
         let m = file.metadata
         func bad(_ reason: String) -> QuantError { .badFile(path: path, reason: reason) }
         guard m["format"] == "foedus-integer-cnn" else { throw bad("not a Foedus integer model (metadata format is \(m["format"] ?? "missing"))") }
@@ -159,39 +217,12 @@ extension IntegerCNN {
             throw bad("metadata model/precision/image_size/classes missing or invalid")
         }
         let activationMax = Int32((1 << precision.activationBits) - 1)
-        func shape(_ p: String) throws -> [Int] {
-            guard let s = m[p + ".weight_shape"]?.split(separator: ",").compactMap({ Int($0) }), s.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }),
-                  s.reduce(1, { $0 * $1 }) <= 1 << 28 else { throw bad("\(p).weight_shape missing or too large") }
-            return s
-        }
-        func weights(_ p: String, count: Int) throws -> (values: [Int8], bits: Int) {
-            let bits = Int(m[p + ".weight_bits"] ?? "") ?? 0
-            guard bits == 4 || bits == 8 else { throw bad("\(p).weight_bits must be 4 or 8") }
-            let values: [Int8]
-            if bits == 4 {
-                let packed = try file.integers(p + ".weight", as: UInt8.self, path: path)
-                guard packed.count == Int4Packing.byteCount(count) else { throw bad("\(p).weight has \(packed.count) packed bytes, expected \(Int4Packing.byteCount(count))") }
-                values = Int4Packing.unpack(packed, count: count)
-            } else {
-                values = try file.integers(p + ".weight", as: Int8.self, path: path)
-            }
-            guard values.count == count else { throw bad("\(p).weight has \(values.count) values, expected \(count)") }
-            if bits == 4, values.contains(where: { $0 < -7 || $0 > 7 }) { throw bad("\(p).weight has values outside int4 −7…7") }
-            return (values, bits)
-        }
+        func shape(_ p: String) throws -> [Int] { try file.weightShape(p, path: path) }
+        func weights(_ p: String, count: Int) throws -> (values: [Int8], bits: Int) { try file.weights(p, count: count, path: path) }
         func dyadics(_ name: String, count: Int, clamp: ClosedRange<Int32>) throws -> [Requantizer] {
-            let v = try file.integers(name, as: Int32.self, path: path)
-            guard v.count == 2 * count else { throw bad("\(name) has \(v.count / 2) multipliers, expected \(count)") }
-            return try (0..<count).map { o in
-                guard v[2 * o] >= 0, (1...62).contains(v[2 * o + 1]) else { throw bad("\(name)[\(o)] is not a dyadic b/2^c") }
-                return Requantizer(dyadic: Dyadic(b: Int64(v[2 * o]), c: Int(v[2 * o + 1])), clamp: clamp)
-            }
+            try file.dyadics(name, count: count, clamp: clamp, path: path)
         }
-        func bias(_ name: String, count: Int) throws -> [Int32] {
-            let b = try file.integers(name, as: Int32.self, path: path)
-            guard b.count == count else { throw bad("\(name) has \(b.count) values, expected \(count)") }
-            return b
-        }
+        func bias(_ name: String, count: Int) throws -> [Int32] { try file.bias(name, count: count, path: path) }
         var stages: [Stage] = []
         var size = imageSize
         var expectedIn = 1

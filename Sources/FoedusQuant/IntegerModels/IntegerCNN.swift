@@ -198,12 +198,6 @@ public struct IntegerCNN: Sendable {
         hiddenChannelsLast = PackedInt8Matrix(permuted, k: hidden.inFeatures, n: hidden.outFeatures, transposed: true)
     }
 
-    /// Predicted classes for raw pixels `[batch, 1, size, size]` (uint8, as stored in the dataset).
-    /// - Precondition: `pixels.count == batch · imageSize²`.
-    public func predict(pixels: [UInt8], batch: Int) -> [Int] {
-        Self.argmax(logits(pixels: pixels, batch: batch), classes: classes)
-    }
-
     static func argmax(_ logits: [Int32], classes: Int) -> [Int] {
         (0..<(logits.count / classes)).map { n in
             var best = 0

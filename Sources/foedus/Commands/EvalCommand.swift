@@ -43,9 +43,9 @@ struct Eval: ParsableCommand {
     }
 
     func runInteger(_ test: Dataset) throws {
-        let model = try IntegerCNN.read(path: weights)
-        guard test.channels == 1, test.height == model.imageSize, test.width == model.imageSize else {
-            throw ValidationError("the integer model takes 1×\(model.imageSize)×\(model.imageSize) images; \(dataset) has \(test.channels)×\(test.height)×\(test.width)")
+        let model = try IntegerModelFile.read(path: weights)
+        guard test.channels == model.inputChannels, test.height == model.imageSize, test.width == model.imageSize else {
+            throw ValidationError("the integer model takes \(model.inputChannels)×\(model.imageSize)×\(model.imageSize) images; \(dataset) has \(test.channels)×\(test.height)×\(test.width)")
         }
         let start = Date()
         let correct = IntegerInference.correct(model, on: test, batchSize: batchSize)
@@ -64,7 +64,7 @@ struct Eval: ParsableCommand {
 
 /// Integer-only evaluation over a dataset, split into batches.
 enum IntegerInference {
-    static func correct(_ model: IntegerCNN, on dataset: Dataset, batchSize: Int) -> Int {
+    static func correct(_ model: any IntegerClassifier, on dataset: Dataset, batchSize: Int) -> Int {
         var correct = 0
         var start = 0
         while start < dataset.count {

@@ -12,7 +12,8 @@ struct Quantize: ParsableCommand {
         discussion: "Example: foedus quantize --weights model.safetensors --model cnn-gn --bits w8a8 --calibration 512 --out model.int.safetensors")
 
     @Option(help: "Float weights (safetensors).") var weights: String
-    @Option(help: "Model: cnn-gn or cnn-bn.") var model = "cnn-gn"
+    @Option(help: "Model: cnn-gn, cnn-bn, resnet20-gn or resnet20-bn.") var model = "cnn-gn"
+    @Option(help: "ResNet width (channels of the first stage), as trained.") var width = 16
     @Option(help: "Precision: w8a8, w4a8 or w4a4 (first and last layer keep 8-bit weights).") var bits = "w8a8"
     @Option(help: "Training images used to calibrate activation ranges.") var calibration = 512
     @Option(help: "Dataset (for calibration, normalisation and the accuracy check).") var dataset = "fashion-mnist"
@@ -23,6 +24,9 @@ struct Quantize: ParsableCommand {
     @Flag(help: "Print one JSON summary on stdout.") var json = false
 
     func validate() throws {
+        guard ["cnn-gn", "cnn-bn", "resnet20-gn", "resnet20-bn"].contains(model) else {
+            throw ValidationError("--model must be cnn-gn, cnn-bn, resnet20-gn or resnet20-bn")
+        }
         guard IntegerPrecision(rawValue: bits) != nil else { throw ValidationError("--bits must be w8a8, w4a8 or w4a4") }
         guard calibration >= 1 else { throw ValidationError("--calibration must be positive") }
     }
@@ -31,19 +35,28 @@ struct Quantize: ParsableCommand {
         DNNLKernels.setIntraOpThreads(2)
         let precision = IntegerPrecision(rawValue: bits)!
         let train = try DatasetCatalog.load(dataset, split: .train, dataDirectory: dataDir)
-        let layer = try ModelCatalog.make(model, classes: train.classes, inputChannels: train.channels, imageSize: train.height)
+        let layer = try ModelCatalog.make(model, classes: train.classes, inputChannels: train.channels, imageSize: train.height, width: width)
         let (tensors, _) = try SafeTensors.read(path: weights)
         let state = try ModelState(layer, key: RandomKey(seed: 0)).loading(tensors)
         let normalization = try Normalization.preset(for: dataset)
-        guard normalization.mean.count == 1 else { throw ValidationError("integer conversion expects a single-channel dataset") }
+        let isResNet = model.hasPrefix("resnet20")
+        guard isResNet || normalization.mean.count == 1 else { throw ValidationError("\(model)'s integer conversion expects a single-channel dataset") }
         var stream = RandomStream(key: RandomKey(seed: seed).derived("calibration"))
         let sample = Array(stream.permutation(train.count).prefix(calibration))
         let loader = DataLoader(dataset: train, batchSize: calibration, shuffle: false, key: RandomKey(seed: seed), normalization: normalization)
         let images = loader.makeBatch(sample).images
-        let float = IntegerCNN.FloatModel(name: model, parameters: state.parameters, buffers: state.buffers, mean: Double(normalization.mean[0]),
-                                          std: Double(normalization.std[0]), classes: train.classes, imageSize: train.height)
         let started = Date()
-        let integer = try IntegerCNN.convert(float, precision: precision, calibration: images)
+        let integer: any IntegerClassifier
+        if isResNet {
+            let float = IntegerResNet.FloatModel(name: model, parameters: state.parameters, buffers: state.buffers,
+                                                 mean: normalization.mean.map(Double.init), std: normalization.std.map(Double.init),
+                                                 imageSize: train.height)
+            integer = try IntegerResNet.convert(float, precision: precision, calibration: images)
+        } else {
+            let float = IntegerCNN.FloatModel(name: model, parameters: state.parameters, buffers: state.buffers, mean: Double(normalization.mean[0]),
+                                              std: Double(normalization.std[0]), classes: train.classes, imageSize: train.height)
+            integer = try IntegerCNN.convert(float, precision: precision, calibration: images)
+        }
         try integer.write(to: out)
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
         var summary: [String: Any] = ["command": "quantize", "model": model, "precision": bits, "out": out, "bytes": size,
