@@ -72,8 +72,12 @@ extension IntegerResNet {
         /// The float forward pass on normalised images `[N, C, H, W]`, recording per unit the
         /// maximum |pre-normalisation value| (`name.pre`) and, for activations, the post-ReLU
         /// maximum (`name.out`); per block its output maximum; the pooled maximum; the logits.
-        func calibrate(_ x: Tensor) throws -> (ranges: [String: Double], logits: Tensor) {
+        ///
+        /// With `clipping` levels, the activation ranges (`name.out`) are the MSE-optimal clipping
+        /// values at that many levels (``ActivationClipping``) instead of the maxima.
+        func calibrate(_ x: Tensor, clipping levels: Int? = nil) throws -> (ranges: [String: Double], logits: Tensor) {
             var ranges: [String: Double] = [:]
+            func activationRange(_ t: Tensor) -> Double { levels.map { ActivationClipping.mseOptimal(t, levels: $0) } ?? t.max().item }
             func record(_ spec: UnitSpec, _ r: (pre: Tensor, out: Tensor)) {
                 ranges[spec.name + ".pre"] = r.pre.abs().max().item
             }
@@ -81,12 +85,12 @@ extension IntegerResNet {
             let stem = try unit(x.cast(to: .float64), stemSpec)
             record(stemSpec, stem)
             var h = stem.out.relu()
-            ranges["conv1.out"] = h.max().item
+            ranges["conv1.out"] = activationRange(h)
             for block in blockSpecs() {
                 let a = try unit(h, block.conv1)
                 record(block.conv1, a)
                 let inner = a.out.relu()
-                ranges[block.conv1.name + ".out"] = inner.max().item
+                ranges[block.conv1.name + ".out"] = activationRange(inner)
                 let b = try unit(inner, block.conv2)
                 record(block.conv2, b)
                 var skip = h
@@ -96,7 +100,7 @@ extension IntegerResNet {
                     skip = s.out
                 }
                 h = (b.out + skip).relu()
-                ranges[block.name + ".out"] = h.max().item
+                ranges[block.name + ".out"] = activationRange(h)
             }
             let pooled = h.globalAvgPool2d()
             ranges["pool"] = pooled.max().item
@@ -133,7 +137,8 @@ extension IntegerResNet {
               calibration.shape[3] == model.imageSize, calibration.shape[0] >= 1 else {
             throw QuantError.unsupportedModel("calibration images \(calibration.shape) do not match \(inputChannels)×\(model.imageSize)×\(model.imageSize)")
         }
-        let (ranges, _) = try model.calibrate(calibration)
+        // 8-bit activations keep the maximum (lossless here); 4-bit ones clip at the MSE optimum.
+        let (ranges, _) = try model.calibrate(calibration, clipping: precision.activationBits < 8 ? (1 << precision.activationBits) - 1 : nil)
         func range(_ key: String) -> Double { Swift.max(ranges[key] ?? 0, 1e-8) }
         let activationMax = Int32((1 << precision.activationBits) - 1)
 
