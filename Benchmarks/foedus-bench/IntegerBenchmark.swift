@@ -31,6 +31,11 @@ struct IntegerBenchmarkOptions {
     var floatWeights = "/tmp/cnn-gn.safetensors"
     var int8Model = "/tmp/gn.w8a8.safetensors"
     var int4Model = "/tmp/gn.w4a8.safetensors"
+    /// The ResNet-20 section's float model and its integer conversions.
+    var resnetModel = "resnet20-bn"
+    var resnetWeights = "/tmp/rn/resnet20-bn.safetensors"
+    var resnetInt8Model = "/tmp/rn/bn.w8a8.safetensors"
+    var resnetInt4Model = "/tmp/rn/bn.w4a8.safetensors"
     var dataDirectory: String? = nil
     var json = false
 }
@@ -38,7 +43,8 @@ struct IntegerBenchmarkOptions {
 let integerUsage = """
     usage: foedus-bench integer [--only gemm,conv,int4,model,profile] [--repeats R] [--sample-ms MS]
                                 [--model-repeats R] [--batch B] [--float-weights PATH] [--int8-model PATH]
-                                [--int4-model PATH] [--data-dir DIR] [--json]
+                                [--int4-model PATH] [--resnet-model NAME] [--resnet-weights PATH]
+                                [--resnet-int8-model PATH] [--resnet-int4-model PATH] [--data-dir DIR] [--json]
 
     Integer kernels (u8·s8 → s32) against float32 oneDNN, and integer-only cnn-gn inference against
     the float model, on 1 OpenMP thread. Every ratio is baseline time / time (> 1: faster than the
@@ -46,7 +52,8 @@ let integerUsage = """
 
       --only LIST          sections (default all): gemm (256/512/1024 GEMM), conv (cnn-gn's convolutions,
                            batch 64), int4 (int4 vs int8 weights), model (images/s on the Fashion-MNIST
-                           test set), profile (time per stage of a copy of IntegerCNN.logits)
+                           test set), profile (time per stage of a copy of IntegerCNN.logits), resnet
+                           (images/s of integer-only ResNet-20 against its float model)
       --repeats R          interleaved samples per kernel case (default 20)
       --sample-ms MS       target length of one kernel sample (default 50)
       --model-repeats R    passes over the 10,000 test images per model (default 5)
@@ -54,6 +61,10 @@ let integerUsage = """
       --float-weights P    float cnn-gn weights (default /tmp/cnn-gn.safetensors)
       --int8-model P       `foedus quantize --bits w8a8` output (default /tmp/gn.w8a8.safetensors)
       --int4-model P       `foedus quantize --bits w4a8` output (default /tmp/gn.w4a8.safetensors)
+      --resnet-model NAME  resnet20-bn or resnet20-gn (default resnet20-bn)
+      --resnet-weights P   its float weights (default /tmp/rn/resnet20-bn.safetensors)
+      --resnet-int8-model P, --resnet-int4-model P
+                           its w8a8 / w4a8 conversions (defaults /tmp/rn/bn.w8a8.safetensors, /tmp/rn/bn.w4a8.safetensors)
       --data-dir DIR       where fashion-mnist lives (default: the catalog's search path)
       --json               also print one JSON object on stdout (tables go to stderr)
     """
@@ -78,6 +89,10 @@ func parseIntegerOptions(_ arguments: ArraySlice<String>) throws(UsageError) -> 
         case "--float-weights": options.floatWeights = try scanner.value(option)
         case "--int8-model": options.int8Model = try scanner.value(option)
         case "--int4-model": options.int4Model = try scanner.value(option)
+        case "--resnet-model": options.resnetModel = try scanner.value(option)
+        case "--resnet-weights": options.resnetWeights = try scanner.value(option)
+        case "--resnet-int8-model": options.resnetInt8Model = try scanner.value(option)
+        case "--resnet-int4-model": options.resnetInt4Model = try scanner.value(option)
         case "--data-dir": options.dataDirectory = try scanner.value(option)
         case "--json":
             try scanner.flag(option)
@@ -117,7 +132,7 @@ struct IntegerCase {
 }
 
 enum IntegerBenchmark {
-    static let sectionNames = ["gemm", "conv", "int4", "model", "profile"]
+    static let sectionNames = ["gemm", "conv", "int4", "model", "profile", "resnet"]
 
     static func run(_ options: IntegerBenchmarkOptions) {
         DNNLKernels.setIntraOpThreads(1)
@@ -145,19 +160,36 @@ enum IntegerBenchmark {
         }
         if options.sections.contains("model") || options.sections.contains("profile") {
             do {
-                let setup = try ModelSetup(options)
+                let setup = try ModelSetup(options, model: "cnn-gn", floatWeights: options.floatWeights, int8: options.int8Model,
+                                           int4: options.int4Model)
                 emit("test set: \(setup.dataset.count) images; accuracy float \(percent(setup.floatAccuracy)), "
                      + "w8a8 \(percent(setup.accuracy(setup.int8))), w4a8 \(percent(setup.accuracy(setup.int4))) (sanity check)", options)
                 notes.append(("accuracy", .object([("float", .number(setup.floatAccuracy)), ("w8a8", .number(setup.accuracy(setup.int8))),
                                                    ("w4a8", .number(setup.accuracy(setup.int4)))])))
                 if options.sections.contains("model") { report(modelCase(setup, options)) }
                 if options.sections.contains("profile") {
-                    let profile = StageProfile.measure(setup, options)
-                    emit(profile.table, options)
-                    notes.append(("profile_w8a8", profile.json))
+                    if let profile = StageProfile.measure(setup, options) {
+                        emit(profile.table, options)
+                        notes.append(("profile_w8a8", profile.json))
+                    } else {
+                        printError("foedus-bench integer: profile skipped: \(options.int8Model) is not an integer cnn-gn")
+                    }
                 }
             } catch {
                 printError("foedus-bench integer: model sections skipped: \(error)")
+            }
+        }
+        if options.sections.contains("resnet") {
+            do {
+                let setup = try ModelSetup(options, model: options.resnetModel, floatWeights: options.resnetWeights, int8: options.resnetInt8Model,
+                                           int4: options.resnetInt4Model)
+                emit("\(options.resnetModel) test set: accuracy float \(percent(setup.floatAccuracy)), w8a8 \(percent(setup.accuracy(setup.int8))), "
+                     + "w4a8 \(percent(setup.accuracy(setup.int4))) (sanity check)", options)
+                notes.append(("resnet_accuracy", .object([("float", .number(setup.floatAccuracy)), ("w8a8", .number(setup.accuracy(setup.int8))),
+                                                          ("w4a8", .number(setup.accuracy(setup.int4)))])))
+                report(modelCase(setup, options))
+            } catch {
+                printError("foedus-bench integer: resnet section skipped: \(error)")
             }
         }
         let loadAfter = oneMinuteLoadAverage()
@@ -378,11 +410,11 @@ enum IntegerBenchmark {
 
     static func modelCase(_ setup: ModelSetup, _ options: IntegerBenchmarkOptions) -> IntegerCase {
         let contenders = [
-            Contender(name: "float cnn-gn (oneDNN)") { setup.runFloat() },
+            Contender(name: "float \(setup.name) (oneDNN)") { setup.runFloat() },
             Contender(name: "integer-only w8a8") { setup.runInteger(setup.int8) },
             Contender(name: "integer-only w4a8") { setup.runInteger(setup.int4) },
         ]
-        return measure(section: "model", name: "cnn-gn", shape: "\(setup.dataset.count) Fashion-MNIST test images, batch \(options.batch), argmax included",
+        return measure(section: "model", name: setup.name, shape: "\(setup.dataset.count) Fashion-MNIST test images, batch \(options.batch), argmax included",
                        work: Double(setup.dataset.count), unit: "img/s", contenders: contenders, repeats: options.modelRepeats,
                        sampleSeconds: 0, warmupSeconds: 0, warmupCalls: 1)
     }
@@ -418,15 +450,17 @@ final class ModelSetup {
     let floatBatches: [Tensor]
     let pixelBatches: [[UInt8]]
     let batchSizes: [Int]
-    let int8: IntegerCNN
-    let int4: IntegerCNN
+    let name: String
+    let int8: any IntegerClassifier
+    let int4: any IntegerClassifier
     private(set) var floatAccuracy = 0.0
 
-    init(_ options: IntegerBenchmarkOptions) throws {
+    init(_ options: IntegerBenchmarkOptions, model name: String, floatWeights: String, int8: String, int4: String) throws {
         let dataset = try DatasetCatalog.load("fashion-mnist", split: .test, dataDirectory: options.dataDirectory)
         self.dataset = dataset
-        let layer = try ModelCatalog.make("cnn-gn", classes: dataset.classes, inputChannels: dataset.channels, imageSize: dataset.height)
-        let (tensors, _) = try SafeTensors.read(path: options.floatWeights)
+        self.name = name
+        let layer = try ModelCatalog.make(name, classes: dataset.classes, inputChannels: dataset.channels, imageSize: dataset.height)
+        let (tensors, _) = try SafeTensors.read(path: floatWeights)
         let model = Model(layer, state: try ModelState(layer, key: RandomKey(seed: 0)).loading(tensors))
         self.model = model
         let loader = DataLoader(dataset: dataset, batchSize: options.batch, shuffle: false, key: RandomKey(seed: 0),
@@ -437,8 +471,11 @@ final class ModelSetup {
         batchSizes = batches.map(\.count)
         let bytes = dataset.imageByteCount
         pixelBatches = batches.map { Array(dataset.images[($0.first! * bytes)..<(($0.last! + 1) * bytes)]) }
-        int8 = try IntegerCNN.read(path: options.int8Model)
-        int4 = try IntegerCNN.read(path: options.int4Model)
+        self.int8 = try IntegerModelFile.read(path: int8)
+        self.int4 = try IntegerModelFile.read(path: int4)
+        for m in [self.int8, self.int4] where m.modelName != name {
+            throw UsageError(message: "an integer \(m.modelName) model was given where \(name) is benchmarked")
+        }
         var correct = 0
         for (batch, indices) in zip(floatBatches, batches) {
             for (p, i) in zip(model.predict(batch).argmax(axis: 1), indices) where p == Int(dataset.labels[i]) { correct += 1 }
@@ -446,7 +483,7 @@ final class ModelSetup {
         floatAccuracy = Double(correct) / Double(dataset.count)
     }
 
-    func accuracy(_ model: IntegerCNN) -> Double {
+    func accuracy(_ model: any IntegerClassifier) -> Double {
         var correct = 0, offset = 0
         for (pixels, count) in zip(pixelBatches, batchSizes) {
             for (i, p) in model.predict(pixels: pixels, batch: count).enumerated() where p == Int(dataset.labels[offset + i]) { correct += 1 }
@@ -463,7 +500,7 @@ final class ModelSetup {
     }
 
     /// One pass of an integer model over the test set; returns the sum of the predicted classes.
-    func runInteger(_ model: IntegerCNN) -> Float {
+    func runInteger(_ model: any IntegerClassifier) -> Float {
         var sum = 0
         for (pixels, count) in zip(pixelBatches, batchSizes) { for p in model.predict(pixels: pixels, batch: count) { sum += p } }
         return Float(sum)
@@ -502,8 +539,8 @@ struct StageProfile {
         ])
     }
 
-    static func measure(_ setup: ModelSetup, _ options: IntegerBenchmarkOptions) -> StageProfile {
-        let model = setup.int8
+    static func measure(_ setup: ModelSetup, _ options: IntegerBenchmarkOptions) -> StageProfile? {
+        guard let model = setup.int8 as? IntegerCNN else { return nil }
         let convs = model.stages.map {
             IntegerConv2D(weights: $0.weights, inChannels: $0.inChannels, outChannels: $0.outChannels, kernel: (3, 3), padding: (1, 1))
         }
