@@ -102,6 +102,9 @@ typedef struct {
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define VNNI_MR 6
 #define VNNI_KC 256
+// A K of up to this many values runs as one block: a convolution's K = 9·C (288 for 32 channels)
+// then needs no partial sums in C between blocks (its B panel, 64·K bytes, still fits L1).
+#define VNNI_KC_SINGLE 384
 #define VNNI_MC_TILES 32
 
 static inline __attribute__((always_inline)) VNNI_TARGET void
@@ -169,18 +172,51 @@ vnni_rows(const int32_t *ap, const int8_t *panel, long w, long groups,
     }
 }
 
-// A K block of A, repacked so a row tile's broadcasts are one sequential stream:
-// word (t·groups + g)·MR + r holds A[t·MR + r][k0 + 4g ..< k0 + 4g + 4], zero-padded past K and
-// M; signed A is flipped to A + 128 here (xor 0x80).
-static void pack_a_block(const uint8_t *a, long lda, long m, long k0, long kb, uint8_t flip, int32_t *ap) {
-    long groups = (kb + 3) / 4, tiles = (m + VNNI_MR - 1) / VNNI_MR;
-    for (long t = 0; t < tiles; t++) {
+// Where A comes from: a row-major matrix, or (implicit im2col) the NHWC images of a convolution
+// whose row i is output pixel i and whose k = (ky·kw + kx)·cg + c, as foedus_u8_im2col_nhwc lays
+// out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap.
+typedef struct {
+    const uint8_t *a;
+    long lda;
+    const uint8_t *x;  // conv source when non-NULL
+    long h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+    uint8_t pad;
+} a_source;
+
+// Tiles [t0, t1) of a K block of A, repacked so a row tile's broadcasts are one sequential stream:
+// word ((t − t0)·groups + g)·MR + r holds A[t·MR + r][k0 + 4g ..< k0 + 4g + 4], zero-padded past K
+// and M; signed A is flipped to A + 128 here (xor 0x80).
+static void pack_a_block(const a_source *src, long m, long t0, long t1, long k0, long kb, uint8_t flip, int32_t *ap) {
+    long groups = (kb + 3) / 4;
+    uint32_t mask = flip ? 0x80808080u : 0u;
+    for (long t = t0; t < t1; t++) {
         for (int r = 0; r < VNNI_MR; r++) {
             long i = t * VNNI_MR + r;
-            uint8_t *dst = (uint8_t *)(ap + t * groups * VNNI_MR) + 4 * r;
+            uint8_t *dst = (uint8_t *)(ap + (t - t0) * groups * VNNI_MR) + 4 * r;
             if (i >= m) { for (long g = 0; g < groups; g++) memset(dst + 4 * VNNI_MR * g, 0, 4); continue; }
-            const uint8_t *row = a + i * lda + k0;
-            uint32_t mask = flip ? 0x80808080u : 0u;
+            if (src->x) {
+                // Output pixel i: its taps in this K block, cg/4 words each (pad words off the
+                // image). The tap and channel advance incrementally (no division per tap).
+                long pixels = src->oh * src->ow, n = i / pixels, p = i % pixels, oy = p / src->ow, ox = p % src->ow;
+                const uint32_t padword = 0x01010101u * src->pad;
+                const uint8_t *image = src->x + n * src->h * src->w * src->channels + src->c0;
+                long tap = k0 / src->cg, c = k0 % src->cg, ky = tap / src->kw, kx = tap % src->kw;
+                for (long g = 0; g < groups; ) {
+                    long iy = oy * src->sh - src->ph + ky * src->dh, ix = ox * src->sw - src->pw + kx * src->dw;
+                    long words = (src->cg - c) / 4;
+                    if (words > groups - g) words = groups - g;
+                    if (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) {
+                        for (long q = 0; q < words; q++, g++) memcpy(dst + 4 * VNNI_MR * g, &padword, 4);
+                    } else {
+                        const uint8_t *pix = image + (iy * src->w + ix) * src->channels + c;
+                        for (long q = 0; q < words; q++, g++) memcpy(dst + 4 * VNNI_MR * g, pix + 4 * q, 4);
+                    }
+                    c = 0;
+                    if (++kx == src->kw) { kx = 0; ky++; }
+                }
+                continue;
+            }
+            const uint8_t *row = src->a + i * src->lda + k0;
             long full = kb / 4;
             for (long g = 0; g < full; g++) {
                 uint32_t word;
@@ -196,32 +232,34 @@ static void pack_a_block(const uint8_t *a, long lda, long m, long k0, long kb, u
     }
 }
 
-// Loop order panel → K block → row tile: a panel's K slice of B (w·VNNI_KC bytes) stays in L1
+// Loop order panel → K block → row tile: a panel's K slice of B (w·kc bytes) stays in L1
 // across all row tiles and the panel's strip of C stays in L2 across K blocks.
-static VNNI_TARGET int gemm_vnni(int a_signed, const uint8_t *a, long lda, const int8_t *packed8, const uint8_t *packed4,
+static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t *packed8, const uint8_t *packed4,
                                  long m, long n, long k, const int32_t *off, int32_t *c, long ldc, const requant_epilogue *epi) {
     long kp = roundup(k, 4), np = roundup(n, 16), tiles = (m + VNNI_MR - 1) / VNNI_MR;
-    int32_t *ap = (int32_t *)malloc((size_t)(tiles * VNNI_MR * (kp > 0 ? kp : 4)));
-    int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * VNNI_KC)) : NULL;
+    // Row blocks of VNNI_MC_TILES tiles: a block's A is packed just before its panels run, so the
+    // packed block (≤ 192·K bytes) is still in L2 for every panel, and A (or, for a convolution,
+    // the image) is read once. Each C element still sums its K blocks in order: the result does
+    // not depend on the blocking. int4 weights keep one row block (each panel is unpacked once
+    // per row block).
+    const long mc = packed4 ? tiles : VNNI_MC_TILES;
+    int32_t *ap = (int32_t *)malloc((size_t)((mc < tiles ? mc : tiles) * VNNI_MR * (kp > 0 ? kp : 4)));
+    const long kc = kp <= VNNI_KC_SINGLE ? (kp > 0 ? kp : 4) : VNNI_KC;
+    int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * kc)) : NULL;
     if (!ap || (packed4 && !scratch)) { free(ap); free(scratch); return -1; }
     long kend = k > 0 ? k : 1;
-    for (long k0 = 0; k0 < kend; k0 += VNNI_KC) {
-        long kb = k - k0 < VNNI_KC ? k - k0 : VNNI_KC;
-        pack_a_block(a, lda, m, k0, kb, a_signed ? 0x80 : 0, ap + tiles * VNNI_MR * (k0 / 4));
-    }
-    // Row blocks of VNNI_MC_TILES tiles keep their packed A (≤ 192·K bytes) in L2 across every
-    // panel, so a large A is read from memory once instead of once per panel. Each C element
-    // still sums its K blocks in order: the result does not depend on the blocking. int4 weights
-    // keep one row block (each panel is unpacked once per row block).
-    const long mc = packed4 ? tiles : VNNI_MC_TILES;
     for (long t0 = 0; t0 < tiles; t0 += mc) {
-        long t1 = tiles - t0 < mc ? tiles : t0 + mc;
+        long t1 = tiles - t0 < mc ? tiles : t0 + mc, ntb = t1 - t0;
+        for (long k0 = 0; k0 < kend; k0 += kc) {
+            long kb = k - k0 < kc ? k - k0 : kc;
+            pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap + ntb * VNNI_MR * (k0 / 4));
+        }
         for (long p0 = 0; p0 < np; p0 += PANEL) {
             long w = np - p0 < PANEL ? np - p0 : PANEL;
             long ncols = n - p0 < w ? n - p0 : w;
-            for (long k0 = 0; k0 < kend; k0 += VNNI_KC) {
-                long kb = k - k0 < VNNI_KC ? k - k0 : VNNI_KC, groups = (kb + 3) / 4;
-                const int32_t *apk = ap + tiles * VNNI_MR * (k0 / 4);
+            for (long k0 = 0; k0 < kend; k0 += kc) {
+                long kb = k - k0 < kc ? k - k0 : kc, groups = (kb + 3) / 4;
+                const int32_t *apk = ap + ntb * VNNI_MR * (k0 / 4);
                 const int8_t *panel;
                 if (packed4) {
                     foedus_i4_unpack(packed4 + (p0 * kp + k0 * w) / 2, scratch, w * groups * 4);
@@ -234,14 +272,14 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const uint8_t *a, long lda, const
                     int mr = m - i < VNNI_MR ? (int)(m - i) : VNNI_MR;
                     requant_epilogue tile_epi;
                     const requant_epilogue *e = NULL;
-                    if (epi && k0 + VNNI_KC >= kend) {
+                    if (epi && k0 + kc >= kend) {
                         tile_epi = *epi;
                         tile_epi.b += p0; tile_epi.c += p0;
                         if (epi->out32) tile_epi.out32 += i * epi->ldo + p0;
                         else tile_epi.out += i * epi->ldo + p0;
                         e = &tile_epi;
                     }
-                    vnni_rows(apk + t * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
+                    vnni_rows(apk + (t - t0) * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
                 }
             }
         }
@@ -317,24 +355,31 @@ static panel_fn pick_panel(int backend) {
 #endif
 }
 
+// Per-column offset (padded to 16 columns): bias − zA·colsum, with zA shifted by 128 when signed A
+// is read as unsigned (A_u8 = A_s8 + 128). Wrapping arithmetic keeps it exact modulo 2^32.
+static int32_t *column_offsets(int a_signed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias) {
+    uint32_t z = (uint32_t)a_zero + (a_signed ? 128u : 0u);
+    int32_t *off = (int32_t *)calloc((size_t)roundup(n, 16), sizeof(int32_t));
+    if (!off) return NULL;
+    for (long j = 0; j < n; j++)
+        off[j] = (int32_t)((bias ? (uint32_t)bias[j] : 0u) - z * (uint32_t)colsum[j]);
+    return off;
+}
+
 // Shared by the int8 and int4 paths; `unpack4` is non-NULL for int4 panels.
 static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *packed8, const uint8_t *packed4,
                        const int32_t *colsum, long m, long n, long k, int32_t a_zero, const int32_t *bias,
                        int32_t *c, long ldc, const requant_epilogue *epi, int backend) {
     if (m <= 0 || n <= 0) return 0;
     long kp = roundup(k, 4), np = roundup(n, 16);
-    // Per-column offset: bias − zA·colsum, with zA shifted by 128 when signed A is read as
-    // unsigned (A_u8 = A_s8 + 128). Wrapping arithmetic keeps it exact modulo 2^32.
-    uint32_t z = (uint32_t)a_zero + (a_signed ? 128u : 0u);
-    int32_t *off = (int32_t *)calloc((size_t)np, sizeof(int32_t));
+    int32_t *off = column_offsets(a_signed, colsum, n, a_zero, bias);
     uint8_t *au = NULL;
     int8_t *scratch = NULL;
     if (!off) return -1;
-    for (long j = 0; j < n; j++)
-        off[j] = (int32_t)((bias ? (uint32_t)bias[j] : 0u) - z * (uint32_t)colsum[j]);
 #ifdef FOEDUS_X86
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
-        int status = gemm_vnni(a_signed, a, lda, packed8, packed4, m, n, k, off, c, ldc, epi);
+        a_source src = {.a = a, .lda = lda};
+        int status = gemm_vnni(a_signed, &src, packed8, packed4, m, n, k, off, c, ldc, epi);
         free(off);
         return status;
     }
@@ -388,4 +433,30 @@ int foedus_i8_gemm_requant(int a_signed, const uint8_t *a, long lda, const int8_
 int foedus_i4_gemm(int a_signed, const uint8_t *a, long lda, const uint8_t *packed4, const int32_t *colsum,
                    long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend) {
     return gemm_driver(a_signed, a, lda, NULL, packed4, colsum, m, n, k, a_zero, bias, c, ldc, NULL, backend);
+}
+
+int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                             long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value,
+                             const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
+                             int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
+                             uint8_t *out, int32_t *out32, long ldo, int backend) {
+#ifdef FOEDUS_X86
+    if (cg % 4 != 0 || foedus_int_backend(backend) != FOEDUS_INT_VNNI) return -2;
+    long m = images * oh * ow, k = kh * kw * cg;
+    if (m <= 0 || n <= 0) return 0;
+    int32_t *off = column_offsets(0, colsum, n, a_zero, bias);
+    if (!off) return -1;
+    a_source src = {.x = x, .h = h, .w = w, .channels = channels, .c0 = c0, .cg = cg, .kh = kh, .kw = kw, .sh = sh, .sw = sw,
+                    .ph = ph, .pw = pw, .dh = dh, .dw = dw, .oh = oh, .ow = ow, .pad = pad_value};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo};
+    int status = gemm_vnni(0, &src, packed, NULL, m, n, k, off, c, ldc, rb ? &epi : NULL);
+    free(off);
+    return status;
+#else
+    (void)x; (void)images; (void)h; (void)w; (void)channels; (void)c0; (void)cg; (void)kh; (void)kw; (void)sh; (void)sw;
+    (void)ph; (void)pw; (void)dh; (void)dw; (void)oh; (void)ow; (void)pad_value; (void)packed; (void)colsum; (void)n;
+    (void)a_zero; (void)bias; (void)c; (void)ldc; (void)rb; (void)rc; (void)zero; (void)lo; (void)hi; (void)out; (void)out32;
+    (void)ldo; (void)backend;
+    return -2;
+#endif
 }

@@ -135,9 +135,12 @@ public struct IntegerConv2D: Sendable {
         // Several images per GEMM (their rows are consecutive in the output): fewer, taller GEMM
         // calls, with the column block kept near 1 MB so it stays in L2 between im2col and the GEMM.
         let imagesPerBlock = Swift.max(1, Swift.min(batch, (1 << 20) / Swift.max(1, pixels * ckk)))
-        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: imagesPerBlock * pixels * ckk)
+        // On VNNI with whole 4-byte words per tap, the GEMM packs its rows straight from the images
+        // (implicit im2col): no column block is written.
+        let implicit = !signed && cg % 4 == 0 && backend.resolved == .vnni
+        let col = implicit ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: imagesPerBlock * pixels * ckk)
         let partial = requantizer == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: imagesPerBlock * pixels * outChannels)
-        defer { col.deallocate(); partial?.deallocate() }
+        defer { col?.deallocate(); partial?.deallocate() }
         // Each group's slice of the requantizer, built once.
         let slices = requantizer.map { r in
             groups == 1 ? [r] : (0..<groups).map { g in
@@ -148,13 +151,20 @@ public struct IntegerConv2D: Sendable {
         for n0 in Swift.stride(from: 0, to: batch, by: imagesPerBlock) {
             let images = Swift.min(imagesPerBlock, batch - n0)
             for g in 0..<groups {
+                let groupBias = bias.map { $0 + g * og }
+                let target = output.advanced(by: n0 * pixels * outChannels + g * og)
+                if implicit {
+                    implicitGEMM(x + n0 * h * w * inChannels, images: images, h: h, w: w, group: g, oh: oh, ow: ow, pad: pad,
+                                 zeroPoint: zeroPoint, bias: groupBias, requantizer: slices?[g], partialSums: partial.map { $0 + g * og },
+                                 into: target, backend: backend)
+                    continue
+                }
+                let col = col!
                 for i in 0..<images {
                     foedus_u8_im2col_nhwc(x + (n0 + i) * h * w * inChannels, h, w, inChannels, g * cg, cg, kernel.h, kernel.w,
                                           stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad,
                                           col + i * pixels * ckk)
                 }
-                let groupBias = bias.map { $0 + g * og }
-                let target = output.advanced(by: n0 * pixels * outChannels + g * og)
                 if let slices, let partial {
                     IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * pixels, packedChannelsLast[g], aZeroPoint: zeroPoint,
                                          bias: groupBias, requantizer: slices[g], partialSums: partial + g * og, ldc: outChannels,
@@ -171,6 +181,37 @@ public struct IntegerConv2D: Sendable {
                 }
             }
         }
+    }
+
+    /// One group of `images` images through `foedus_u8_conv_nhwc_gemm` (VNNI, implicit im2col): the
+    /// same rows, weights and epilogue as im2col + ``IntegerGEMM`` multiply, so the same integers.
+    private func implicitGEMM(_ x: UnsafePointer<UInt8>, images: Int, h: Int, w: Int, group g: Int, oh: Int, ow: Int, pad: UInt8,
+                              zeroPoint: Int32, bias: UnsafePointer<Int32>?, requantizer r: ChannelRequantizer?,
+                              partialSums: UnsafeMutablePointer<Int32>?, into target: IntegerGEMM.RequantizedOutput, backend: IntegerBackend) {
+        let cg = inChannels / groups, b = packedChannelsLast[g]
+        var bytes: UnsafeMutablePointer<UInt8>?, values: UnsafeMutablePointer<Int32>?
+        switch target {
+        case .bytes(let p): bytes = p.assumingMemoryBound(to: UInt8.self)
+        case .int32(let p): values = p
+        }
+        // Without a requantizer the int32 output is C itself.
+        let c = partialSums ?? values!
+        let multipliers = r?.multipliers ?? [], shifts = r?.shifts ?? []
+        let status = b.bytes.withUnsafeBufferPointer { packed in
+            b.columnSums.withUnsafeBufferPointer { colsum in
+                multipliers.withUnsafeBufferPointer { rb in
+                    shifts.withUnsafeBufferPointer { rc in
+                        foedus_u8_conv_nhwc_gemm(x, images, h, w, inChannels, g * cg, cg, kernel.h, kernel.w, stride.h, stride.w,
+                                                 padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, packed.baseAddress,
+                                                 colsum.baseAddress, b.n, zeroPoint, bias, c, outChannels,
+                                                 r == nil ? nil : rb.baseAddress, r == nil ? nil : rc.baseAddress, r?.zeroPoint ?? 0,
+                                                 r?.clamp.lowerBound ?? 0, r?.clamp.upperBound ?? 0, bytes, r == nil ? nil : values,
+                                                 outChannels, backend.rawValue)
+                    }
+                }
+            }
+        }
+        precondition(status == 0, "IntegerConv2D: the implicit-im2col GEMM failed (status \(status))")
     }
 
     /// Array form of ``forwardChannelsLast(_:signed:batch:h:w:zeroPoint:bias:into:backend:)`` for
