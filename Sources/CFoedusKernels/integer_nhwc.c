@@ -148,25 +148,26 @@ nhwc_statistics(const int32_t *x, long spatial, long channels, long groups, int6
 }
 
 // The affine stage of every element of one sample: y_n = ((count·x − sum)·f) >> 31, clamped to
-// int32, then clamp(sign·((y_n·b + 2^(c−1)) >> c) + beta) as a byte.
+// int32, then clamp(sign·((y_n·b + 2^(c−1)) >> c) + beta), as a byte into `os` or, when `os` is
+// NULL, as int32 into `os32` (a signed residual branch).
 static inline __attribute__((always_inline)) void
 nhwc_normalize(const int32_t *xs, long spatial, long channels, int64_t count, const int64_t *gsum, const int64_t *gf,
                const int64_t *b, const int32_t *c, const int64_t *round, const int64_t *sign, const int64_t *beta,
-               int64_t lo, int64_t hi, uint8_t *os) {
+               int64_t lo, int64_t hi, uint8_t *os, int32_t *os32) {
     for (long p = 0; p < spatial; p++) {
         const int32_t *row = xs + p * channels;
-        uint8_t *dst = os + p * channels;
         for (long ch = 0; ch < channels; ch++) {
             int64_t v = ((count * (int64_t)row[ch] - gsum[ch]) * gf[ch]) >> 31;
             v = v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : v);
             int64_t y = sign[ch] * ((v * b[ch] + round[ch]) >> c[ch]) + beta[ch];
             y = y < lo ? lo : (y > hi ? hi : y);
-            dst[ch] = (uint8_t)y;
+            if (os) os[p * channels + ch] = (uint8_t)y;
+            else os32[p * channels + ch] = (int32_t)y;
         }
     }
 }
 
-#define GN_NHWC_BODY                                                                                           \
+#define GN_NHWC_BODY(OUT8, OUT32)                                                                              \
     const long pg = channels / groups;                                                                         \
     const int64_t count = pg * spatial;                                                                        \
     int64_t *csum = scratch, *cmin = scratch + channels, *cmax = scratch + 2 * channels;                       \
@@ -175,9 +176,10 @@ nhwc_normalize(const int32_t *xs, long spatial, long channels, int64_t count, co
     for (long ch = 0; ch < channels; ch++) round[ch] = (int64_t)1 << (c[ch] - 1);                              \
     for (long n = 0; n < samples; n++) {                                                                       \
         const int32_t *xs = x + n * spatial * channels;                                                        \
-        uint8_t *os = out + n * spatial * channels;                                                            \
+        uint8_t *os = (OUT8) ? (OUT8) + n * spatial * channels : NULL;                                         \
+        int32_t *os32 = (OUT32) ? (OUT32) + n * spatial * channels : NULL;                                     \
         nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);               \
-        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os);           \
+        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os, os32);     \
     }
 
 #ifdef NHWC_X86
@@ -217,7 +219,7 @@ NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, 
     if (!fits) {
         // Rare (deviations beyond int32): the generic int64 loops for this sample.
         nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);
-        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os);
+        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os, NULL);
         return;
     }
     for (long ch = 0; ch < channels; ch++) { gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch]; shift32[ch] = (int32_t)gshift[ch]; }
@@ -293,7 +295,7 @@ NHWC_TARGET static void gn_nhwc_avx512(const int32_t *x, long samples, long chan
                                        const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
                                        int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out) {
     if (channels % 16 != 0) {
-        GN_NHWC_BODY
+        GN_NHWC_BODY(out, (int32_t *)NULL)
         return;
     }
     int64_t *round = scratch + 7 * channels;
@@ -306,7 +308,7 @@ NHWC_TARGET static void gn_nhwc_avx512(const int32_t *x, long samples, long chan
 static void gn_nhwc_portable(const int32_t *x, long samples, long channels, long groups, long spatial,
                              const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
                              int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out) {
-    GN_NHWC_BODY
+    GN_NHWC_BODY(out, (int32_t *)NULL)
 }
 
 void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
@@ -316,6 +318,12 @@ void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, lo
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out); return; }
 #endif
     gn_nhwc_portable(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out);
+}
+
+void foedus_igroupnorm_nhwc_i32(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
+                                const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                                int64_t *scratch, int32_t *out) {
+    GN_NHWC_BODY((uint8_t *)NULL, out)
 }
 
 #define POOL_NHWC_BODY                                                                                       \

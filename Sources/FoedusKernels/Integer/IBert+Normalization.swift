@@ -191,28 +191,14 @@ extension IBert.GroupNorm {
 
 extension IBert.GroupNorm {
     /// i-GroupNorm on channels-last input with int32 output in any clamp (e.g. a signed residual
-    /// branch): `x` and `out` are `[samples, spatial, channels]`. Each (sample, group) run is
-    /// gathered channel by channel into the NCHW order of ``callAsFunction(_:)`` and normalised by
-    /// the same statistics and affine stage, so the result is that reference's, transposed.
-    /// - Precondition: `x` and `out` hold `samples · spatial · channels` values and do not overlap.
+    /// branch): `x` and `out` are `[samples, spatial, channels]`. The C kernel
+    /// (`foedus_igroupnorm_nhwc_i32`) gathers the same exact integer statistics channel by channel,
+    /// so the result is ``callAsFunction(_:)``'s on the NCHW input, transposed.
+    /// - Precondition: `x` and `out` hold `samples · spatial · channels` values.
     public func applyChannelsLast(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<Int32>) {
-        let perGroup = channels / groups, run = perGroup * spatial
-        let gathered = UnsafeMutablePointer<Int32>.allocate(capacity: run)
-        let yn = UnsafeMutablePointer<Int64>.allocate(capacity: run)
-        defer { gathered.deallocate(); yn.deallocate() }
-        for n in 0..<samples {
-            let image = x + n * spatial * channels, target = out + n * spatial * channels
-            for g in 0..<groups {
-                let first = g * perGroup
-                for p in 0..<spatial {
-                    for k in 0..<perGroup { gathered[k * spatial + p] = image[p * channels + first + k] }
-                }
-                IBert.normalizeRun(gathered, count: run, into: yn)
-                for k in 0..<perGroup {
-                    let c = first + k
-                    for p in 0..<spatial { target[p * channels + c] = affine.apply(yn[k * spatial + p], channel: c) }
-                }
-            }
-        }
+        let scratch = UnsafeMutablePointer<Int64>.allocate(capacity: 8 * channels)
+        defer { scratch.deallocate() }
+        foedus_igroupnorm_nhwc_i32(x, samples, channels, groups, spatial, kernelB, kernelC, affine.signs, affine.betas,
+                                   Int64(affine.clamp.lowerBound), Int64(affine.clamp.upperBound), scratch, out)
     }
 }
