@@ -190,7 +190,7 @@ nhwc_normalize(const int32_t *xs, long spatial, long channels, int64_t count, co
 // Every step is the same integer operation as nhwc_statistics and the generic affine stage.
 NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *b,
                                               const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
-                                              int64_t *scratch, uint8_t *os) {
+                                              int64_t *scratch, uint8_t *os, int32_t *os32) {
     const long pg = channels / groups;
     const int64_t count = pg * spatial;
     int64_t *csum = scratch, *cmin = scratch + channels, *cmax = scratch + 2 * channels;
@@ -219,7 +219,7 @@ NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, 
     if (!fits) {
         // Rare (deviations beyond int32): the generic int64 loops for this sample.
         nhwc_statistics(xs, spatial, channels, groups, csum, cmin, cmax, csq, gsum, gshift, gf);
-        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os, NULL);
+        nhwc_normalize(xs, spatial, channels, count, gsum, gf, b, c, round, sign, beta, lo, hi, os, os32);
         return;
     }
     for (long ch = 0; ch < channels; ch++) { gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch]; shift32[ch] = (int32_t)gshift[ch]; }
@@ -283,26 +283,27 @@ NHWC_TARGET static void gn_nhwc_sample_avx512(const int32_t *xs, long channels, 
                 t = _mm512_add_epi64(t, betav[h]);
                 out[h] = _mm512_max_epi64(_mm512_min_epi64(t, hiv), lov);
             }
-            // Values lie in lo…hi ⊆ 0…255: the even lanes' low halves and the odd lanes shifted up
-            // form the 16 channels in order.
+            // Values lie in lo…hi ⊆ int32: the even lanes' low halves and the odd lanes shifted up
+            // form the 16 channels in order (bytes when lo…hi ⊆ 0…255).
             const __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, out[0], _mm512_slli_epi64(out[1], 32));
-            _mm_storeu_si128((__m128i *)(os + p * channels + j), _mm512_cvtepi32_epi8(r));
+            if (os) _mm_storeu_si128((__m128i *)(os + p * channels + j), _mm512_cvtepi32_epi8(r));
+            else _mm512_storeu_si512((void *)(os32 + p * channels + j), r);
         }
     }
 }
 
 NHWC_TARGET static void gn_nhwc_avx512(const int32_t *x, long samples, long channels, long groups, long spatial,
                                        const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
-                                       int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out) {
+                                       int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out, int32_t *out32) {
     if (channels % 16 != 0) {
-        GN_NHWC_BODY(out, (int32_t *)NULL)
+        GN_NHWC_BODY(out, out32)
         return;
     }
     int64_t *round = scratch + 7 * channels;
     for (long ch = 0; ch < channels; ch++) round[ch] = (int64_t)1 << (c[ch] - 1);
     for (long n = 0; n < samples; n++)
         gn_nhwc_sample_avx512(x + n * spatial * channels, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch,
-                              out + n * spatial * channels);
+                              out ? out + n * spatial * channels : NULL, out32 ? out32 + n * spatial * channels : NULL);
 }
 #endif
 static void gn_nhwc_portable(const int32_t *x, long samples, long channels, long groups, long spatial,
@@ -315,14 +316,25 @@ void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, lo
                                const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
                                int64_t *scratch, uint8_t *out, int backend) {
 #ifdef NHWC_X86
-    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) { gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out); return; }
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
+        gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out, NULL);
+        return;
+    }
 #endif
     gn_nhwc_portable(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out);
 }
 
 void foedus_igroupnorm_nhwc_i32(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
                                 const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
-                                int64_t *scratch, int32_t *out) {
+                                int64_t *scratch, int32_t *out, int backend) {
+#ifdef NHWC_X86
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
+        gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, NULL, out);
+        return;
+    }
+#else
+    (void)backend;
+#endif
     GN_NHWC_BODY((uint8_t *)NULL, out)
 }
 

@@ -100,28 +100,33 @@ final class IntegerChannelsLastTests: XCTestCase {
     func testSignedGroupNormEqualsTheChannelFirstReference() {
         // Oracle: IBert.GroupNorm's reference callAsFunction on NCHW, transposed, with the signed
         // int32 output of a residual branch (clamp ±(2³⁰ − 1), then a tight ±300 clamp that bites).
-        // 2 samples, 12 channels in 4 groups, 5×5; sample 1 near 2²⁴; a constant group; γ < 0 and 0.
-        var data = IntegerTestData(seed: 64)
-        let (n, c, g, hw) = (2, 12, 4, 25)
-        var x = [Double](repeating: 0, count: n * c * hw)
-        x.withUnsafeMutableBufferPointer { data.stream.fillNormal($0, mean: 7, std: 900) }
-        var q = x.map { Int32($0.rounded()) }
-        for i in (c * hw)..<(2 * c * hw) { q[i] = Int32((x[i] * 18_000).rounded()) }
-        for i in (3 * hw)..<(6 * hw) { q[i] = -41 }
-        var gamma = data.doubles(c, low: -2, high: 2)
-        gamma[1] = 0
-        gamma[7] = -1.5
-        let beta = data.doubles(c, low: -1, high: 1)
-        for clamp: ClosedRange<Int32> in [-((1 << 30) - 1)...((1 << 30) - 1), -300...300] {
-            let norm = IBert.GroupNorm(channels: c, groups: g, spatial: hw, gamma: gamma, beta: beta, outputScale: 0.004, clamp: clamp)
-            let expected = Self.channelsLast(norm(q), n: n, c: c, spatial: hw)
-            let input = Self.channelsLast(q, n: n, c: c, spatial: hw)
-            var got = [Int32](repeating: 0, count: q.count)
-            input.withUnsafeBufferPointer { px in
-                got.withUnsafeMutableBufferPointer { norm.applyChannelsLast(px.baseAddress!, samples: n, into: $0.baseAddress!) }
+        // 2 samples, 4 groups, 5×5; sample 1 near 2²⁴ (the int64 fallback); a constant group; γ < 0
+        // and 0. 12 channels take the generic loops, 32 the AVX-512 sample kernel.
+        for c in [12, 32] {
+            var data = IntegerTestData(seed: 64)
+            let (n, g, hw) = (2, 4, 25)
+            var x = [Double](repeating: 0, count: n * c * hw)
+            x.withUnsafeMutableBufferPointer { data.stream.fillNormal($0, mean: 7, std: 900) }
+            var q = x.map { Int32($0.rounded()) }
+            for i in (c * hw)..<(2 * c * hw) { q[i] = Int32((x[i] * 18_000).rounded()) }
+            for i in (3 * hw)..<(6 * hw) { q[i] = -41 }
+            var gamma = data.doubles(c, low: -2, high: 2)
+            gamma[1] = 0
+            gamma[7] = -1.5
+            let beta = data.doubles(c, low: -1, high: 1)
+            for clamp: ClosedRange<Int32> in [-((1 << 30) - 1)...((1 << 30) - 1), -300...300] {
+                let norm = IBert.GroupNorm(channels: c, groups: g, spatial: hw, gamma: gamma, beta: beta, outputScale: 0.004, clamp: clamp)
+                let expected = Self.channelsLast(norm(q), n: n, c: c, spatial: hw)
+                let input = Self.channelsLast(q, n: n, c: c, spatial: hw)
+                for backend in [IntegerBackend.automatic, .scalar] {
+                    var got = [Int32](repeating: 0, count: q.count)
+                    input.withUnsafeBufferPointer { px in
+                        got.withUnsafeMutableBufferPointer { norm.applyChannelsLast(px.baseAddress!, samples: n, into: $0.baseAddress!, backend: backend) }
+                    }
+                    XCTAssertEqual(got, expected, "\(c) channels \(clamp) \(backend)")
+                }
+                XCTAssertTrue(expected.contains { $0 < -200 } && expected.contains { $0 > 200 }, "both signs are exercised")
             }
-            XCTAssertEqual(got, expected, "\(clamp)")
-            XCTAssertTrue(expected.contains { $0 < -200 } && expected.contains { $0 > 200 }, "both signs are exercised")
         }
     }
 

@@ -109,11 +109,11 @@ void foedus_requant_cols_i32(const int32_t *acc, long rows, long cols, long lda,
 /// same integers as the NCHW kernel on the transposed input. Dead channels carry b = 0, c = 1;
 /// every sign is −1 or +1 (the sign of γ).
 /// `scratch` holds 9·channels Int64 values.
-/// foedus_igroupnorm_nhwc_u8 with int32 outputs in any clamp [lo, hi] (a signed residual branch);
-/// portable C. `scratch` holds 8·channels int64.
+/// foedus_igroupnorm_nhwc_u8 with int32 outputs in any clamp [lo, hi] (a signed residual branch),
+/// AVX-512 or portable by `backend`. `scratch` holds 9·channels int64.
 void foedus_igroupnorm_nhwc_i32(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
                                 const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
-                                int64_t *scratch, int32_t *out);
+                                int64_t *scratch, int32_t *out, int backend);
 void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
                                const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
                                int64_t *scratch, uint8_t *out, int backend);

@@ -192,13 +192,15 @@ extension IBert.GroupNorm {
 extension IBert.GroupNorm {
     /// i-GroupNorm on channels-last input with int32 output in any clamp (e.g. a signed residual
     /// branch): `x` and `out` are `[samples, spatial, channels]`. The C kernel
-    /// (`foedus_igroupnorm_nhwc_i32`) gathers the same exact integer statistics channel by channel,
-    /// so the result is ``callAsFunction(_:)``'s on the NCHW input, transposed.
+    /// (`foedus_igroupnorm_nhwc_i32`, AVX-512 or portable by `backend`) gathers the same exact
+    /// integer statistics channel by channel, so the result is ``callAsFunction(_:)``'s on the NCHW
+    /// input, transposed.
     /// - Precondition: `x` and `out` hold `samples · spatial · channels` values.
-    public func applyChannelsLast(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<Int32>) {
-        let scratch = UnsafeMutablePointer<Int64>.allocate(capacity: 8 * channels)
+    public func applyChannelsLast(_ x: UnsafePointer<Int32>, samples: Int, into out: UnsafeMutablePointer<Int32>,
+                                  backend: IntegerBackend = .automatic) {
+        let scratch = UnsafeMutablePointer<Int64>.allocate(capacity: 9 * channels)
         defer { scratch.deallocate() }
         foedus_igroupnorm_nhwc_i32(x, samples, channels, groups, spatial, kernelB, kernelC, affine.signs, affine.betas,
-                                   Int64(affine.clamp.lowerBound), Int64(affine.clamp.upperBound), scratch, out)
+                                   Int64(affine.clamp.lowerBound), Int64(affine.clamp.upperBound), scratch, out, backend.rawValue)
     }
 }
