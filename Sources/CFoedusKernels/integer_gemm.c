@@ -105,12 +105,18 @@ typedef struct {
 // A K of up to this many values runs as one block: a convolution's K = 9·C (288 for 32 channels)
 // then needs no partial sums in C between blocks (its B panel, 64·K bytes, still fits L1).
 #define VNNI_KC_SINGLE 384
+#define VNNI_INDIRECT_MAX_N 16
 #define VNNI_MC_TILES 32
 
+typedef int32_t unaligned_i32 __attribute__((aligned(1), may_alias));
+
+// Packed mode (`indirect` 0): A words come from the packed stream `ap`. Indirect mode (1, a
+// convolution): row r's words of tap t are read in place at rowp[t·MR + r] (an image pixel or a
+// run of pad bytes), cgw words per tap, with no packing pass.
 static inline __attribute__((always_inline)) VNNI_TARGET void
-vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
+vnni_tile(const int32_t *ap, const uint8_t *const *rowp, long ntaps, long cgw, const int8_t *panel, long w, long groups,
           const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi,
-          const int mr, const int nv) {
+          const int mr, const int nv, const int indirect) {
     // The first K block starts from the column offsets, later ones from the partial sums in C.
     __m512i acc[6][4];
     for (int v = 0; v < nv; v++) {
@@ -121,12 +127,29 @@ vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
             acc[r][v] = first ? o : _mm512_maskz_loadu_epi32(mask, c + r * ldc + col);
     }
     const int8_t *bg = panel;
-    for (long g = 0; g < groups; g++, bg += 4 * w, ap += VNNI_MR) {
-        __m512i bv[4];
-        for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
-        for (int r = 0; r < mr; r++) {
-            __m512i av = _mm512_set1_epi32(ap[r]);
-            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+    if (indirect) {
+        for (long t = 0; t < ntaps; t++) {
+            const uint8_t *rp[VNNI_MR];
+            for (int r = 0; r < mr; r++) rp[r] = rowp[t * VNNI_MR + r];
+            for (long q = 0; q < cgw; q++, bg += 4 * w) {
+                __m512i bv[4];
+                for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
+                for (int r = 0; r < mr; r++) {
+                    // A plain 32-bit load, so the broadcast reads memory (a load-port uop) instead
+                    // of going through a general register (a shuffle-port uop beside vpdpbusd).
+                    const __m512i av = _mm512_set1_epi32(*(const unaligned_i32 *)(rp[r] + 4 * q));
+                    for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+                }
+            }
+        }
+    } else {
+        for (long g = 0; g < groups; g++, bg += 4 * w, ap += VNNI_MR) {
+            __m512i bv[4];
+            for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
+            for (int r = 0; r < mr; r++) {
+                __m512i av = _mm512_set1_epi32(ap[r]);
+                for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+            }
         }
     }
     if (epi) {
@@ -154,27 +177,26 @@ vnni_tile(const int32_t *ap, const int8_t *panel, long w, long groups,
     }
 }
 
-#define VNNI_TILE_CASE(MR, NV) vnni_tile(ap, panel, w, groups, off, c, ldc, ncols, first, epi, MR, NV)
-#define VNNI_NV_SWITCH(MR) switch (nv) { case 1: VNNI_TILE_CASE(MR, 1); break; case 2: VNNI_TILE_CASE(MR, 2); break; \
-    case 3: VNNI_TILE_CASE(MR, 3); break; default: VNNI_TILE_CASE(MR, 4); break; }
+#define VNNI_TILE_CASE(MR, NV, IND) vnni_tile(ap, rowp, ntaps, cgw, panel, w, groups, off, c, ldc, ncols, first, epi, MR, NV, IND)
+#define VNNI_NV_SWITCH(MR, IND) switch (nv) { case 1: VNNI_TILE_CASE(MR, 1, IND); break; case 2: VNNI_TILE_CASE(MR, 2, IND); break; \
+    case 3: VNNI_TILE_CASE(MR, 3, IND); break; default: VNNI_TILE_CASE(MR, 4, IND); break; }
+#define VNNI_MR_SWITCH(IND) switch (mr) { case 1: VNNI_NV_SWITCH(1, IND) break; case 2: VNNI_NV_SWITCH(2, IND) break; \
+    case 3: VNNI_NV_SWITCH(3, IND) break; case 4: VNNI_NV_SWITCH(4, IND) break; case 5: VNNI_NV_SWITCH(5, IND) break; \
+    default: VNNI_NV_SWITCH(6, IND) break; }
 
+// One row tile: packed A (`ap`) or, when `rowp` is set, the indirect rows of a convolution.
 static VNNI_TARGET void
-vnni_rows(const int32_t *ap, const int8_t *panel, long w, long groups,
+vnni_rows(const int32_t *ap, const uint8_t *const *rowp, long ntaps, long cgw, const int8_t *panel, long w, long groups,
           const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, int mr) {
     int nv = (int)(w / 16);
-    switch (mr) {
-    case 1: VNNI_NV_SWITCH(1) break;
-    case 2: VNNI_NV_SWITCH(2) break;
-    case 3: VNNI_NV_SWITCH(3) break;
-    case 4: VNNI_NV_SWITCH(4) break;
-    case 5: VNNI_NV_SWITCH(5) break;
-    default: VNNI_NV_SWITCH(6) break;
-    }
+    if (rowp) { VNNI_MR_SWITCH(1) } else { VNNI_MR_SWITCH(0) }
 }
 
 // Where A comes from: a row-major matrix, or (implicit im2col) the NHWC images of a convolution
 // whose row i is output pixel i and whose k = (ky·kw + kx)·cg + c, as foedus_u8_im2col_nhwc lays
-// out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap.
+// out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap. With
+// few output columns its rows are read in place through a table of tap pointers (indirect GEMM):
+// packing would cost as much as the product; with more columns packing pays for itself.
 typedef struct {
     const uint8_t *a;
     long lda;
@@ -234,32 +256,67 @@ static void pack_a_block(const a_source *src, long m, long t0, long t1, long k0,
 
 // Loop order panel → K block → row tile: a panel's K slice of B (w·kc bytes) stays in L1
 // across all row tiles and the panel's strip of C stays in L2 across K blocks.
+// The indirection table of row tiles [t0, t1): entry ((t − t0)·taps + tap)·MR + r points at row
+// t·MR + r's bytes of that tap (channels c0 … c0 + cg of one input pixel), or at `pad` (cg pad
+// bytes) off the image or past the last row.
+static void conv_rows(const a_source *src, long m, long t0, long t1, const uint8_t *pad, const uint8_t **table) {
+    const long taps = src->kh * src->kw, pixels = src->oh * src->ow;
+    for (long t = t0; t < t1; t++)
+        for (int r = 0; r < VNNI_MR; r++) {
+            const long i = t * VNNI_MR + r;
+            const uint8_t **entry = table + (t - t0) * taps * VNNI_MR + r;
+            if (i >= m) { for (long tap = 0; tap < taps; tap++) entry[tap * VNNI_MR] = pad; continue; }
+            const long n = i / pixels, p = i % pixels, oy = p / src->ow, ox = p % src->ow;
+            const uint8_t *image = src->x + n * src->h * src->w * src->channels + src->c0;
+            for (long ky = 0, tap = 0; ky < src->kh; ky++) {
+                const long iy = oy * src->sh - src->ph + ky * src->dh;
+                for (long kx = 0; kx < src->kw; kx++, tap++) {
+                    const long ix = ox * src->sw - src->pw + kx * src->dw;
+                    entry[tap * VNNI_MR] = (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) ? pad
+                                                                                              : image + (iy * src->w + ix) * src->channels;
+                }
+            }
+        }
+}
+
+// Loop order panel → K block → row tile: a panel's K slice of B (w·kc bytes) stays in L1
+// across all row tiles and the panel's strip of C stays in L2 across K blocks.
 static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t *packed8, const uint8_t *packed4,
                                  long m, long n, long k, const int32_t *off, int32_t *c, long ldc, const requant_epilogue *epi) {
     long kp = roundup(k, 4), np = roundup(n, 16), tiles = (m + VNNI_MR - 1) / VNNI_MR;
-    // Row blocks of VNNI_MC_TILES tiles: a block's A is packed just before its panels run, so the
-    // packed block (≤ 192·K bytes) is still in L2 for every panel, and A (or, for a convolution,
-    // the image) is read once. Each C element still sums its K blocks in order: the result does
-    // not depend on the blocking. int4 weights keep one row block (each panel is unpacked once
-    // per row block).
-    const long mc = packed4 ? tiles : VNNI_MC_TILES;
-    int32_t *ap = (int32_t *)malloc((size_t)((mc < tiles ? mc : tiles) * VNNI_MR * (kp > 0 ? kp : 4)));
-    const long kc = kp <= VNNI_KC_SINGLE ? (kp > 0 ? kp : 4) : VNNI_KC;
+    // Indirect rows for narrow convolutions (see a_source), packed rows otherwise.
+    const int conv = src->x != NULL && np <= VNNI_INDIRECT_MAX_N;
+    // Row blocks of VNNI_MC_TILES tiles: a block's A is packed (or, for a convolution, its tap
+    // table built) just before its panels run, so it is still in L2 for every panel, and A is
+    // read once. Each C element still sums its K blocks in order: the result does not depend on
+    // the blocking. int4 weights keep one row block (each panel is unpacked once per row block).
+    const long mc = packed4 ? tiles : VNNI_MC_TILES, rows_per_block = (mc < tiles ? mc : tiles) * VNNI_MR;
+    // A convolution's K blocks hold whole taps.
+    long kc = kp <= VNNI_KC_SINGLE ? (kp > 0 ? kp : 4) : VNNI_KC;
+    if (src->x && kp > VNNI_KC_SINGLE) kc = VNNI_KC >= src->cg ? VNNI_KC / src->cg * src->cg : src->cg;
+    const long taps = conv ? src->kh * src->kw : 0;
+    int32_t *ap = conv ? NULL : (int32_t *)malloc((size_t)(rows_per_block * (kp > 0 ? kp : 4)));
+    const uint8_t **table = conv ? (const uint8_t **)malloc((size_t)(rows_per_block * taps) * sizeof(uint8_t *)) : NULL;
+    uint8_t *pad = conv ? (uint8_t *)malloc((size_t)src->cg) : NULL;
     int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * kc)) : NULL;
-    if (!ap || (packed4 && !scratch)) { free(ap); free(scratch); return -1; }
+    if ((!conv && !ap) || (conv && (!table || !pad)) || (packed4 && !scratch)) { free(ap); free(table); free(pad); free(scratch); return -1; }
+    if (pad) memset(pad, src->pad, (size_t)src->cg);
     long kend = k > 0 ? k : 1;
     for (long t0 = 0; t0 < tiles; t0 += mc) {
         long t1 = tiles - t0 < mc ? tiles : t0 + mc, ntb = t1 - t0;
-        for (long k0 = 0; k0 < kend; k0 += kc) {
-            long kb = k - k0 < kc ? k - k0 : kc;
-            pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap + ntb * VNNI_MR * (k0 / 4));
+        if (conv) {
+            conv_rows(src, m, t0, t1, pad, table);
+        } else {
+            for (long k0 = 0; k0 < kend; k0 += kc) {
+                long kb = k - k0 < kc ? k - k0 : kc;
+                pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap + ntb * VNNI_MR * (k0 / 4));
+            }
         }
         for (long p0 = 0; p0 < np; p0 += PANEL) {
             long w = np - p0 < PANEL ? np - p0 : PANEL;
             long ncols = n - p0 < w ? n - p0 : w;
             for (long k0 = 0; k0 < kend; k0 += kc) {
                 long kb = k - k0 < kc ? k - k0 : kc, groups = (kb + 3) / 4;
-                const int32_t *apk = ap + ntb * VNNI_MR * (k0 / 4);
                 const int8_t *panel;
                 if (packed4) {
                     foedus_i4_unpack(packed4 + (p0 * kp + k0 * w) / 2, scratch, w * groups * 4);
@@ -279,12 +336,19 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
                         else tile_epi.out += i * epi->ldo + p0;
                         e = &tile_epi;
                     }
-                    vnni_rows(apk + (t - t0) * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
+                    if (conv)
+                        vnni_rows(NULL, table + ((t - t0) * taps + k0 / src->cg) * VNNI_MR, kb / src->cg, src->cg / 4, panel, w, groups,
+                                  off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
+                    else
+                        vnni_rows(ap + ntb * VNNI_MR * (k0 / 4) + (t - t0) * groups * VNNI_MR, NULL, 1, groups, panel, w, groups,
+                                  off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
                 }
             }
         }
     }
     free(scratch);
+    free(pad);
+    free(table);
     free(ap);
     return 0;
 }
