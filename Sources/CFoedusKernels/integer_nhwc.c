@@ -306,36 +306,31 @@ NHWC_TARGET static void gn_nhwc_avx512(const int32_t *x, long samples, long chan
                               out ? out + n * spatial * channels : NULL, out32 ? out32 + n * spatial * channels : NULL);
 }
 #endif
-static void gn_nhwc_portable(const int32_t *x, long samples, long channels, long groups, long spatial,
-                             const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
-                             int64_t lo, int64_t hi, int64_t *scratch, uint8_t *out) {
-    GN_NHWC_BODY(out, (int32_t *)NULL)
-}
-
-void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
-                               const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
-                               int64_t *scratch, uint8_t *out, int backend) {
+// Bytes into `out` or int32 into `out32` (the other NULL), AVX-512 or portable by `backend`.
+static void gn_nhwc(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
+                    const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                    int64_t *scratch, uint8_t *out, int32_t *out32, int backend) {
 #ifdef NHWC_X86
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
-        gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out, NULL);
-        return;
-    }
-#endif
-    gn_nhwc_portable(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out);
-}
-
-void foedus_igroupnorm_nhwc_i32(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
-                                const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
-                                int64_t *scratch, int32_t *out, int backend) {
-#ifdef NHWC_X86
-    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
-        gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, NULL, out);
+        gn_nhwc_avx512(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out, out32);
         return;
     }
 #else
     (void)backend;
 #endif
-    GN_NHWC_BODY((uint8_t *)NULL, out)
+    GN_NHWC_BODY(out, out32)
+}
+
+void foedus_igroupnorm_nhwc_u8(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
+                               const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                               int64_t *scratch, uint8_t *out, int backend) {
+    gn_nhwc(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, out, NULL, backend);
+}
+
+void foedus_igroupnorm_nhwc_i32(const int32_t *x, long samples, long channels, long groups, long spatial, const int64_t *b,
+                                const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                                int64_t *scratch, int32_t *out, int backend) {
+    gn_nhwc(x, samples, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, NULL, out, backend);
 }
 
 #define POOL_NHWC_BODY                                                                                       \
