@@ -616,25 +616,35 @@ struct StageProfile {
                     var size = size0
                     for (index, (stage, conv)) in zip(model.stages, convs).enumerated() {
                         let s = "stage\(index + 1) ", spatial = size * size, og = stage.outChannels, ckk = stage.inChannels * 9
-                        // IntegerConv2D.forwardChannelsLast: every image of the chunk into one column block, then one GEMM.
-                        for n in 0..<images {
-                            foedus_u8_im2col_nhwc(input + n * spatial * stage.inChannels, size, size, stage.inChannels, 0, stage.inChannels,
-                                                  3, 3, 1, 1, 1, 1, 1, 1, size, size, UInt8(truncatingIfNeeded: stage.inputZeroPoint),
-                                                  col + n * spatial * ckk)
-                        }
-                        clock.lap(s + "im2col (NHWC)")
-                        // The GEMM with the stage's requantization as its epilogue (IntegerConv2D's fused path).
                         let output: IntegerGEMM.RequantizedOutput
                         switch stage.norm {
                         case .folded: output = .bytes(UnsafeMutableRawPointer(activation))
                         case .group: output = .int32(acc)
                         }
-                        stage.bias.withUnsafeBufferPointer { pb in
-                            IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * spatial, conv.packedChannelsLast[0],
-                                                 aZeroPoint: stage.inputZeroPoint, bias: pb.baseAddress, requantizer: channelRequantizers[index],
-                                                 partialSums: acc, ldc: og, into: output, ldo: og)
+                        if stage.inChannels % 4 == 0 && IntegerBackend.automatic.resolved == .vnni {
+                            // IntegerConv2D.forwardChannelsLast's VNNI path for whole 4-byte taps: the GEMM
+                            // packs its rows straight from the images (no column block) and requantizes.
+                            stage.bias.withUnsafeBufferPointer { pb in
+                                conv.forwardChannelsLast(input, batch: images, h: size, w: size, zeroPoint: stage.inputZeroPoint,
+                                                         bias: pb.baseAddress, requantizer: channelRequantizers[index], into: output)
+                            }
+                            clock.lap(s + "conv: implicit im2col + GEMM + requantize")
+                        } else {
+                            // IntegerConv2D.forwardChannelsLast otherwise: every image of the chunk into one column block, then one GEMM.
+                            for n in 0..<images {
+                                foedus_u8_im2col_nhwc(input + n * spatial * stage.inChannels, size, size, stage.inChannels, 0, stage.inChannels,
+                                                      3, 3, 1, 1, 1, 1, 1, 1, size, size, UInt8(truncatingIfNeeded: stage.inputZeroPoint),
+                                                      col + n * spatial * ckk)
+                            }
+                            clock.lap(s + "im2col (NHWC)")
+                            // The GEMM with the stage's requantization as its epilogue (IntegerConv2D's fused path).
+                            stage.bias.withUnsafeBufferPointer { pb in
+                                IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * spatial, conv.packedChannelsLast[0],
+                                                     aZeroPoint: stage.inputZeroPoint, bias: pb.baseAddress, requantizer: channelRequantizers[index],
+                                                     partialSums: acc, ldc: og, into: output, ldo: og)
+                            }
+                            clock.lap(s + "GEMM + requantize (fused)")
                         }
-                        clock.lap(s + "GEMM + requantize (fused)")
                         if case .group(_, let groupNorm, _, _, _) = stage.norm {
                             groupNorm.applyChannelsLast(acc, samples: images, into: activation)
                             clock.lap(s + "i-GroupNorm → UInt8")
