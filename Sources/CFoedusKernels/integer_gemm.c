@@ -205,13 +205,48 @@ typedef struct {
     uint8_t pad;
 } a_source;
 
+// Six rows × 16 words → the interleaved order of a packed tile (word g·6 + r = row r's word g):
+// output vector j lane l takes word (16j + l)/6 of row (16j + l) mod 6, gathered by one masked
+// permute per row. Tables generated for VNNI_MR = 6.
+static const uint16_t interleave_masks[6][6] = {{0x1041, 0x2082, 0x4104, 0x8208, 0x0410, 0x0820}, {0x4104, 0x8208, 0x0410, 0x0820, 0x1041, 0x2082}, {0x0410, 0x0820, 0x1041, 0x2082, 0x4104, 0x8208}, {0x1041, 0x2082, 0x4104, 0x8208, 0x0410, 0x0820}, {0x4104, 0x8208, 0x0410, 0x0820, 0x1041, 0x2082}, {0x0410, 0x0820, 0x1041, 0x2082, 0x4104, 0x8208}};
+static const int32_t interleave_index[6][6][16] = {
+    {{0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}},
+    {{0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 5, 0}, {0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 5}, {0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0}, {2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 0, 0}, {0, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 0}},
+    {{0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0}, {5, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 7, 0, 0, 0}, {0, 5, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 7, 0, 0}, {0, 0, 5, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 7, 0}, {0, 0, 0, 5, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 7}},
+    {{8, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 10, 0, 0, 0}, {0, 8, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 10, 0, 0}, {0, 0, 8, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 10, 0}, {0, 0, 0, 8, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 10}, {0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0}},
+    {{0, 0, 11, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 13, 0}, {0, 0, 0, 11, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 13}, {0, 0, 0, 0, 11, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 11, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0}, {10, 0, 0, 0, 0, 0, 11, 0, 0, 0, 0, 0, 12, 0, 0, 0}, {0, 10, 0, 0, 0, 0, 0, 11, 0, 0, 0, 0, 0, 12, 0, 0}},
+    {{0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0, 0, 0}, {13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0, 0}, {0, 13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0}, {0, 0, 13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0}, {0, 0, 0, 13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15}}
+};
+
+static VNNI_TARGET void interleave6x16(const uint8_t *const rows[VNNI_MR], uint32_t xor_mask, int32_t *out) {
+    const __m512i flip = _mm512_set1_epi32((int32_t)xor_mask);
+    __m512i v[VNNI_MR];
+    for (int r = 0; r < VNNI_MR; r++) v[r] = _mm512_xor_si512(_mm512_loadu_si512((const void *)rows[r]), flip);
+    for (int j = 0; j < VNNI_MR; j++) {
+        __m512i o = _mm512_setzero_si512();
+        for (int r = 0; r < VNNI_MR; r++)
+            o = _mm512_mask_permutexvar_epi32(o, interleave_masks[j][r], _mm512_loadu_si512((const void *)interleave_index[j][r]), v[r]);
+        _mm512_storeu_si512((void *)(out + 16 * j), o);
+    }
+}
+
 // Tiles [t0, t1) of a K block of A, repacked so a row tile's broadcasts are one sequential stream:
 // word ((t − t0)·groups + g)·MR + r holds A[t·MR + r][k0 + 4g ..< k0 + 4g + 4], zero-padded past K
 // and M; signed A is flipped to A + 128 here (xor 0x80).
-static void pack_a_block(const a_source *src, long m, long t0, long t1, long k0, long kb, uint8_t flip, int32_t *ap) {
+static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long t1, long k0, long kb, uint8_t flip, int32_t *ap) {
     long groups = (kb + 3) / 4;
     uint32_t mask = flip ? 0x80808080u : 0u;
     for (long t = t0; t < t1; t++) {
+        // Whole tiles of a matrix: 16 groups of six rows at a time through the vector interleave.
+        long vector_groups = 0;
+        if (!src->x && (t + 1) * VNNI_MR <= m) {
+            const uint8_t *rows[VNNI_MR];
+            for (int r = 0; r < VNNI_MR; r++) rows[r] = src->a + (t * VNNI_MR + r) * src->lda + k0;
+            for (; vector_groups + 16 <= kb / 4; vector_groups += 16) {
+                interleave6x16(rows, mask, ap + (t - t0) * groups * VNNI_MR + vector_groups * VNNI_MR);
+                for (int r = 0; r < VNNI_MR; r++) rows[r] += 64;
+            }
+        }
         for (int r = 0; r < VNNI_MR; r++) {
             long i = t * VNNI_MR + r;
             uint8_t *dst = (uint8_t *)(ap + (t - t0) * groups * VNNI_MR) + 4 * r;
@@ -240,7 +275,7 @@ static void pack_a_block(const a_source *src, long m, long t0, long t1, long k0,
             }
             const uint8_t *row = src->a + i * src->lda + k0;
             long full = kb / 4;
-            for (long g = 0; g < full; g++) {
+            for (long g = vector_groups; g < full; g++) {
                 uint32_t word;
                 memcpy(&word, row + 4 * g, 4);
                 word ^= mask;
