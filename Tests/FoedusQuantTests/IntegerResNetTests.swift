@@ -147,8 +147,9 @@ final class IntegerResNetTests: XCTestCase {
         }
     }
 
-    func testAStrideMismatchInTheFileIsATypedError() throws {
-        // A file whose block claims stride 2 without a projection names the inconsistent block.
+    func testStrideMismatchesInTheFileAreTypedErrors() throws {
+        // A file whose block claims stride 2 without a projection names the inconsistent block; a
+        // strided stem (which would shrink the image the buffers are sized for) is refused too.
         let (_, float) = Self.floatModel("resnet20-bn", channels: 1, size: 11)
         let calibration = Self.normalized(Self.pixels(8, channels: 1, size: 11, seed: 1), channels: 1, size: 11, mean: float.mean, std: float.std)
         let m = try IntegerResNet.convert(float, precision: .w8a8, calibration: calibration)
@@ -157,6 +158,13 @@ final class IntegerResNetTests: XCTestCase {
         XCTAssertThrowsError(try IntegerResNet.decode(try RawTensorFile.decode(try file.encoded(), path: "x"), path: "x")) { error in
             XCTAssertEqual(error as? QuantError, .badFile(path: "x", reason: "layer1.1 changes shape without a projection shortcut"))
         }
+        file.metadata["layer1.1.conv1.stride"] = "1"
+        file.metadata["conv1.stride"] = "2"
+        XCTAssertThrowsError(try IntegerResNet.decode(try RawTensorFile.decode(try file.encoded(), path: "x"), path: "x")) { error in
+            XCTAssertEqual(error as? QuantError, .badFile(path: "x", reason: "conv1.stride must be 1 (the stem keeps the image size)"))
+        }
+        file.metadata["conv1.stride"] = "1"
+        XCTAssertNoThrow(try IntegerResNet.decode(try RawTensorFile.decode(try file.encoded(), path: "x"), path: "x"))
     }
 
     func testOtherModelsAndMismatchedNormalisationAreRefused() throws {

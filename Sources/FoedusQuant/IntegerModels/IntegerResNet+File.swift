@@ -102,7 +102,8 @@ extension IntegerResNet {
         guard zeroPoints.count == inputChannels, zeroPoints.allSatisfy({ (0...255).contains($0) }) else {
             throw bad("input_zero_points must hold \(inputChannels) values in 0…255")
         }
-        let (stem, _) = try unit("conv1", inChannels: inputChannels, kernel: 3, role: .activation, size: imageSize + 2, padding: 0)
+        let (stem, stemSize) = try unit("conv1", inChannels: inputChannels, kernel: 3, role: .activation, size: imageSize + 2, padding: 0)
+        guard stemSize == imageSize else { throw bad("conv1.stride must be 1 (the stem keeps the image size)") }
         var blocks: [Block] = []
         var channels = stem.outChannels, size = imageSize
         for i in 0..<9 {
