@@ -88,6 +88,8 @@ final class FQTLayerStages {
     let cols: [Int8]
     let weights: Weights
     let weightCodes: AffineCodes
+    /// The packed codes the step uses when the fused kernel applies (nil: `weightCodes`).
+    let packedWeightCodes: PackedGradientCodes?
     let inputCodes: AffineCodes?
     let transform: BlockHouseholder?
     let columnGradient: [Float]?
@@ -122,6 +124,7 @@ final class FQTLayerStages {
         cols = Self.im2col(codes, zeroPoint: scale.zeroPoint, n: n, k: k, l: l, window: window)
         weights = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits)
         weightCodes = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
+        packedWeightCodes = Self.packedWeightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
         if needsInput {
             let (codes, transform) = Self.inputGradientCodes(g, n: n, o: o, l: l, steps: weights.steps, config: config,
                                                              key: key.derived("input-gradient"))
@@ -152,19 +155,46 @@ final class FQTLayerStages {
             ("forward GEMM (IntegerTraining.forward)", { [self] in
                 Self.forwardGEMM(cols, scale: scale, weights: weights, bias: bias, n: n, o: o, k: k, l: l)[n * o * l / 2]
             }),
-            ("w-grad quant (transpose to [N·L, O] + Q_w)", { [self] in
+            ("w-grad quant (Q_w into the packed GEMM operand)", { [self] in
+                if packedWeightCodes != nil, let c = Self.packedWeightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient")) {
+                    return c.step[0] + Float(c.packed.columnSums[0])
+                }
                 let c = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
                 return c.step[0] + Float(c.codes[c.codes.count / 2])
             }),
-            ("  of which transpose to [N·L, O]", { [self] in
-                let t = Self.transposeToPixelsByChannels(g, n: n, o: o, l: l)
-                return t[t.count / 2]
+            ("  unfused: transpose to [N·L, O] + Q_w", { [self] in
+                let c = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
+                return c.step[0] + Float(c.codes[c.codes.count / 2])
             }),
             ("w-grad GEMM (weightGradient)", { [self] in
-                Self.weightGradientGEMM(cols, scale: scale, codes: weightCodes, n: n, o: o, k: k, l: l)
+                if let packedWeightCodes {
+                    let (dw, db) = IntegerTraining.weightGradient(columns: cols, k: k, activation: scale, codes: packedWeightCodes)
+                    return dw[dw.count / 2] + db[0]
+                }
+                return Self.weightGradientGEMM(cols, scale: scale, codes: weightCodes, n: n, o: o, k: k, l: l)
             }),
         ]
         guard needsInput, let inputCodes, let columnGradient else { return list }
+        if let window, config.gradientQuantizer != .bhq {
+            // What the step runs for a convolution under PTQ/PSQ: quantization and GEMM fused per
+            // sample; the unfused stages below are shown as parts for comparison.
+            list.append(("in-grad Q_in + GEMM → image (fused per sample)", { [self] in
+                let dx = g.withUnsafeBufferPointer {
+                    IntegerTraining.inputGradientImages(gradient: $0, window: window, weights: weights, bits: config.gradientBits,
+                                                        grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key.derived("input-gradient"))
+                }
+                return dx[dx.count / 2]
+            }))
+            list.append(("  unfused: scale by Δw + Q_in", { [self] in
+                let (c, _) = Self.inputGradientCodes(g, n: n, o: o, l: l, steps: weights.steps, config: config, key: key.derived("input-gradient"))
+                return c.step[0] + Float(c.codes[c.codes.count / 2])
+            }))
+            list.append(("  unfused: GEMM → image (inputGradientImages)", { [self] in
+                let dx = Self.inputGradientGEMM(inputCodes, n: n, o: o, l: l, k: k, weights: weights, window: window)
+                return dx[dx.count / 2]
+            }))
+            return list
+        }
         list.append(("in-grad quant (scale by Δw + Q_in)", { [self] in
             let (c, t) = Self.inputGradientCodes(g, n: n, o: o, l: l, steps: weights.steps, config: config, key: key.derived("input-gradient"))
             return c.step[0] + Float(c.codes[c.codes.count / 2]) + Float(t?.rows ?? 0)
@@ -243,6 +273,11 @@ final class FQTLayerStages {
     /// `GradientCodes.forWeights`: G `[N, O, L]` transposed to `[N·L, O]`, then quantized.
     static func weightGradientCodes(_ g: [Float], n: Int, o: Int, l: Int, config: QuantizedTraining, key: RandomKey) -> AffineCodes {
         g.withUnsafeBufferPointer { GradientCodes.forWeights($0, samples: n, channels: o, pixels: l, config: config, key: key) }
+    }
+
+    /// `GradientCodes.forWeightsPacked`: the same codes written into the GEMM's packed operand.
+    static func packedWeightGradientCodes(_ g: [Float], n: Int, o: Int, l: Int, config: QuantizedTraining, key: RandomKey) -> PackedGradientCodes? {
+        g.withUnsafeBufferPointer { GradientCodes.forWeightsPacked($0, samples: n, channels: o, pixels: l, config: config, key: key) }
     }
 
     static func transposeToPixelsByChannels(_ g: [Float], n: Int, o: Int, l: Int) -> [Float] {
@@ -328,7 +363,7 @@ struct FQTStageProfile {
         /// Seconds per call, median over repeats, per column (absent: not run in that step).
         var seconds: [Column: Double] = [:]
         /// A part of the stage above it ("of which …"), not added to totals.
-        var isPart: Bool { stage.hasPrefix("  of which") }
+        var isPart: Bool { stage.hasPrefix("  ") }
     }
 
     var rows: [Row] = []

@@ -9,24 +9,7 @@
 #include <immintrin.h>
 #endif
 
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u
-#define PHILOX_W1 0xBB67AE85u
-
-static inline void philox_block(uint32_t c[4], uint32_t k0, uint32_t k1) {
-    uint32_t x0 = c[0], x1 = c[1], x2 = c[2], x3 = c[3];
-    for (int round = 0; round < 10; round++) {
-        if (round > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
-        uint64_t p0 = (uint64_t)PHILOX_M0 * x0, p1 = (uint64_t)PHILOX_M1 * x2;
-        uint32_t h0 = (uint32_t)(p0 >> 32), l0 = (uint32_t)p0, h1 = (uint32_t)(p1 >> 32), l1 = (uint32_t)p1;
-        x0 = h1 ^ x1 ^ k0;
-        x1 = l1;
-        x2 = h0 ^ x3 ^ k1;
-        x3 = l0;
-    }
-    c[0] = x0; c[1] = x1; c[2] = x2; c[3] = x3;
-}
+#include "philox_block.h"
 
 static inline float uniform_of(uint32_t word, float low, float width, float top) {
     float v = low + (float)(word >> 8) * 0x1p-24f * width;
@@ -46,16 +29,9 @@ static void uniform_scalar(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t e
 #ifdef FOEDUS_PHILOX_X86
 #define AVX512_TARGET __attribute__((target("avx512f")))
 
-static inline AVX512_TARGET __m512i mulhi32(__m512i a, __m512i m) {
-    __m512i even = _mm512_mul_epu32(a, m);
-    __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
-    return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
-}
-
 // 16 consecutive blocks from block index b (64 floats, block j's word q at 4j + q).
 static AVX512_TARGET void uniform_avx512(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t b, long blocks,
                                          float low, float width, float top, float *out) {
-    const __m512i m0 = _mm512_set1_epi32((int)PHILOX_M0), m1 = _mm512_set1_epi32((int)PHILOX_M1);
     const __m512 vlow = _mm512_set1_ps(low), vwidth = _mm512_set1_ps(width), vtop = _mm512_set1_ps(top);
     const __m512 scale = _mm512_set1_ps(0x1p-24f);
     uint32_t lo[16], hi[16];
@@ -69,15 +45,7 @@ static AVX512_TARGET void uniform_avx512(uint32_t k0, uint32_t k1, uint32_t doma
         }
         __m512i x0 = _mm512_loadu_si512(lo), x1 = _mm512_loadu_si512(hi);
         __m512i x2 = _mm512_set1_epi32((int)domain), x3 = _mm512_setzero_si512();
-        uint32_t kk0 = k0, kk1 = k1;
-        for (int round = 0; round < 10; round++) {
-            if (round > 0) { kk0 += PHILOX_W0; kk1 += PHILOX_W1; }
-            __m512i h0 = mulhi32(x0, m0), l0 = _mm512_mullo_epi32(x0, m0);
-            __m512i h1 = mulhi32(x2, m1), l1 = _mm512_mullo_epi32(x2, m1);
-            __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(h1, x1), _mm512_set1_epi32((int)kk0));
-            __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(h0, x3), _mm512_set1_epi32((int)kk1));
-            x0 = n0; x1 = l1; x2 = n2; x3 = l0;
-        }
+        philox16(&x0, &x1, &x2, &x3, k0, k1);
         __m512i xs[4] = {x0, x1, x2, x3};
         for (int q = 0; q < 4; q++) {
             __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(xs[q], 8)), scale);

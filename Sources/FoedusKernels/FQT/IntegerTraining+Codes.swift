@@ -100,12 +100,7 @@ extension IntegerTraining {
         let k = w.count / o
         let top = Float((1 << (bits - 1)) - 1)
         for oc in 0..<o {
-            var m: Float = 0, poison: Float = 0
-            for i in 0..<k {
-                let v = w[oc * k + i]
-                m = Swift.max(m, abs(v))
-                poison += v - v
-            }
+            let (m, poison) = maxMagnitude(w.baseAddress! + oc * k, k)
             guard poison == 0 else {
                 // Diverged weights: codes 0 with a NaN step, so the layer's output is NaN.
                 steps[oc] = .nan
@@ -126,11 +121,42 @@ extension IntegerTraining {
         }
     }
 
+    /// `max_i |x[i]|` (0 for no values) and `Σ (x − x)` (0 when every value is finite).
+    static func maxMagnitude(_ x: UnsafePointer<Float>, _ count: Int) -> (max: Float, poison: Float) {
+        typealias Lane = SIMD16<Float>
+        var i = 0
+        var vm = Lane(), vpoison = Lane()
+        let raw = UnsafeRawPointer(x)
+        while i + Lane.scalarCount <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: Lane.self)
+            let a = v.replacing(with: -v, where: v .< 0)
+            vm = vm.replacing(with: a, where: a .> vm)
+            vpoison += v - v
+            i += Lane.scalarCount
+        }
+        var m = vm.max(), poison = vpoison.sum()
+        while i < count {
+            m = Swift.max(m, abs(x[i]))
+            poison += x[i] - x[i]
+            i += 1
+        }
+        return (m, poison)
+    }
+
     /// im2col of activation codes into `[C·kh·kw, N·L]` int8 columns holding `q − 128`
     /// (row `c·kh·kw + i·kw + j`, column `n·L + oy·ow + ox`); padding reads the zero point.
+    /// Runs the C kernel, bit-identical to ``columnsReference(_:samples:geometry:zeroPoint:into:)``.
     /// - Parameter codes: NCHW codes of `n` images of `g.channels × g.height × g.width`.
     public static func columns(_ codes: UnsafePointer<UInt8>, samples n: Int, geometry g: WindowGeometry, zeroPoint: Int32,
                                into cols: UnsafeMutablePointer<Int8>) {
+        let pad = Int8(bitPattern: UInt8(truncatingIfNeeded: zeroPoint) ^ 0x80)
+        foedus_fqt_im2col(codes, n, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW,
+                          g.dilationH, g.dilationW, g.outHeight, g.outWidth, pad, cols)
+    }
+
+    /// The scalar Swift twin of ``columns(_:samples:geometry:zeroPoint:into:)``.
+    public static func columnsReference(_ codes: UnsafePointer<UInt8>, samples n: Int, geometry g: WindowGeometry, zeroPoint: Int32,
+                                        into cols: UnsafeMutablePointer<Int8>) {
         let oh = g.outHeight, ow = g.outWidth, l = oh * ow, nl = n * l
         let image = g.channels * g.height * g.width
         let pad = Int8(bitPattern: UInt8(truncatingIfNeeded: zeroPoint) ^ 0x80)
@@ -207,13 +233,19 @@ extension IntegerTraining {
                             for oc in 0..<o {
                                 let row = q.baseAddress! + oc * k
                                 var total: Int32 = 0
-                                for i in 0..<k {
-                                    let v = row[i]
-                                    total &+= Int32(v)
-                                    cs[i] &+= Int32(v)
-                                    t[i * o + oc] = v
-                                }
+                                for i in 0..<k { total &+= Int32(row[i]) }
                                 rs[oc] = total
+                                for i in 0..<k { cs[i] &+= Int32(row[i]) }
+                            }
+                            // Tiles of 16 channels: each write fills 16 consecutive bytes of a
+                            // row of qᵀ instead of one byte per cache line.
+                            let tile = 16
+                            for o0 in stride(from: 0, to: o, by: tile) {
+                                let o1 = Swift.min(o0 + tile, o)
+                                for i in 0..<k {
+                                    let dst = t.baseAddress! + i * o
+                                    for oc in o0..<o1 { dst[oc] = q[oc * k + i] }
+                                }
                             }
                         }
                     }

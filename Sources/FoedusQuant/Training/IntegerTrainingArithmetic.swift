@@ -23,8 +23,21 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         ops.codes.withUnsafeBufferPointer { q in
             cols.withUnsafeMutableBufferPointer { IntegerTraining.columns(q.baseAddress!, samples: n, geometry: g, zeroPoint: ops.scale.zeroPoint, into: $0.baseAddress!) }
         }
+        let config = self.config
+        // PTQ and PSQ quantize the input gradient sample by sample straight into the GEMM; BHQ's
+        // transform mixes samples and takes the batched path.
+        let fused: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> [Float])?
+        switch config.gradientQuantizer {
+        case .ptq, .psq:
+            fused = { gp, weights, key in
+                IntegerTraining.inputGradientImages(gradient: gp, window: g, weights: weights, bits: config.gradientBits,
+                                                    grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key)
+            }
+        case .bhq:
+            fused = nil
+        }
         return layer("fqt.conv2d", x: x, weight: weight, bias: bias, ops: ops, columns: cols, samples: n, k: k, pixels: l,
-                     outputShape: [n, ops.outChannels, g.outHeight, g.outWidth], mode: mode, key: key) { codes, weights in
+                     outputShape: [n, ops.outChannels, g.outHeight, g.outWidth], mode: mode, key: key, fusedInputGradient: fused) { codes, weights in
             IntegerTraining.inputGradientImages(codes: codes, outChannels: weights.outChannels, window: g,
                                                 weightsTransposed: weights.transposed, transposedSums: weights.transposedSums)
         }
@@ -48,9 +61,11 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
     /// The integer forward pass and, when anything is tracked in training mode, the integer
     /// backward pass. `inputGradient` maps the input-gradient codes `[N, O·L]` to `∇X` as
     /// `[N, input size]` (before BHQ's inverse, which acts on the sample axis and so commutes
-    /// with it).
+    /// with it). `fusedInputGradient`, when given, maps the float output gradient to `∇X` itself
+    /// (quantizing on the way) and replaces that batched path.
     private func layer(_ name: String, x: Tensor, weight: Tensor, bias: Tensor?, ops: QuantizedOperands, columns: [Int8],
                        samples n: Int, k: Int, pixels l: Int, outputShape: [Int], mode: Mode, key: RandomKey?,
+                       fusedInputGradient: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> [Float])? = nil,
                        inputGradient: @escaping @Sendable (AffineCodes, IntegerTraining.WeightCodes) -> [Float]) -> Tensor {
         let o = ops.outChannels
         let weightSums = ops.weights.sums
@@ -93,9 +108,17 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                     return shapes.map { Tensor.full(.nan, shape: $0) }
                 }
                 var dx: Tensor?
-                let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: key.derived("weight-gradient"))
-                let (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: wc)
-                if needsInput {
+                let wkey = key.derived("weight-gradient")
+                let (dw, db): ([Float], [Float])
+                if let packed = GradientCodes.forWeightsPacked(gp, samples: n, channels: o, pixels: l, config: config, key: wkey) {
+                    (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: packed)
+                } else {
+                    let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: wkey)
+                    (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: wc)
+                }
+                if needsInput, let fusedInputGradient {
+                    dx = Tensor(shape: inputShape, scalars: fusedInputGradient(gp, weights, key.derived("input-gradient")))
+                } else if needsInput {
                     let (xc, transform) = GradientCodes.forInputs(gp, samples: n, channels: o, pixels: l, weightSteps: steps, config: config,
                                                                   key: key.derived("input-gradient"))
                     var dxValues = inputGradient(xc, weights)
