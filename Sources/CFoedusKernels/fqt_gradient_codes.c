@@ -131,28 +131,37 @@ static FQT_AVX512 void wgrad_codes_avx512(const float *g, long n, long o, long l
         }
         const __m512i rowblock = _mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32((int)r0), lane), _mm512_set1_epi32((int)quads));
         const float *tile = g + s0 * o * l + p0;
-        for (long cq = 0; cq < quads; cq++) {
-            __m512i w0 = _mm512_add_epi32(rowblock, _mm512_set1_epi32((int)cq)), w1 = _mm512_setzero_si512();
-            __m512i w2 = _mm512_set1_epi32((int)domain), w3 = _mm512_setzero_si512();
-            philox16(&w0, &w1, &w2, &w3, k0, k1);
-            const __m512i words[4] = {w0, w1, w2, w3};
-            __m128i bytes[4];
-            for (int q = 0; q < 4; q++) {
-                long c = 4 * cq + q;
-                __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(words[q], 8)), uscale);
-                __m512 x = contiguous ? _mm512_maskz_loadu_ps(mask, tile + c * l)
-                                      : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, _mm512_add_epi32(base, _mm512_set1_epi32((int)(c * l))), g, 4);
-                __m512i code = round16(x, u, _mm512_set1_ps(z[c]), _mm512_set1_ps(s[c]), _mm512_set1_ps(cc[c]), vtop);
-                sums[c] = _mm512_add_epi32(sums[c], _mm512_maskz_sub_epi32(mask, code, bias));
-                bytes[q] = _mm512_cvtepi32_epi8(_mm512_maskz_xor_epi32(mask, code, flip));
+        for (long cq = 0; cq < quads; cq += 2) {
+            int pair = cq + 1 < quads;
+            __m512i words[2][4];
+            for (int t = 0; t < 2; t++) {
+                words[t][0] = _mm512_add_epi32(rowblock, _mm512_set1_epi32((int)(cq + t)));
+                words[t][1] = _mm512_setzero_si512();
+                words[t][2] = _mm512_set1_epi32((int)domain);
+                words[t][3] = _mm512_setzero_si512();
             }
-            // Dword t of bytes[q] is rows r0 + 4t … + 3 of channel 4cq + q; the packed layout wants
-            // the four channels' dwords of one 4-row group side by side: a 4×4 dword transpose.
-            __m128i a01 = _mm_unpacklo_epi32(bytes[0], bytes[1]), a23 = _mm_unpacklo_epi32(bytes[2], bytes[3]);
-            __m128i b01 = _mm_unpackhi_epi32(bytes[0], bytes[1]), b23 = _mm_unpackhi_epi32(bytes[2], bytes[3]);
-            __m128i out[4] = {_mm_unpacklo_epi64(a01, a23), _mm_unpackhi_epi64(a01, a23), _mm_unpacklo_epi64(b01, b23), _mm_unpackhi_epi64(b01, b23)};
-            long groups = (rows + 3) / 4;
-            for (long t = 0; t < groups; t++) _mm_storeu_si128((__m128i *)(packed + packed_at(r0 + 4 * t, 4 * cq, kp, np)), out[t]);
+            if (pair) philox16x2(words[0], words[1], k0, k1);
+            else philox16(&words[0][0], &words[0][1], &words[0][2], &words[0][3], k0, k1);
+            for (int t = 0; t <= pair; t++) {
+                long quad = cq + t;
+                __m128i bytes[4];
+                for (int q = 0; q < 4; q++) {
+                    long c = 4 * quad + q;
+                    __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(words[t][q], 8)), uscale);
+                    __m512 x = contiguous ? _mm512_maskz_loadu_ps(mask, tile + c * l)
+                                          : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, _mm512_add_epi32(base, _mm512_set1_epi32((int)(c * l))), g, 4);
+                    __m512i code = round16(x, u, _mm512_set1_ps(z[c]), _mm512_set1_ps(s[c]), _mm512_set1_ps(cc[c]), vtop);
+                    sums[c] = _mm512_add_epi32(sums[c], _mm512_maskz_sub_epi32(mask, code, bias));
+                    bytes[q] = _mm512_cvtepi32_epi8(_mm512_maskz_xor_epi32(mask, code, flip));
+                }
+                // Dword t of bytes[q] is rows r0 + 4t … + 3 of channel 4·quad + q; the packed layout
+                // wants the four channels' dwords of one 4-row group side by side: a 4×4 dword transpose.
+                __m128i a01 = _mm_unpacklo_epi32(bytes[0], bytes[1]), a23 = _mm_unpacklo_epi32(bytes[2], bytes[3]);
+                __m128i b01 = _mm_unpackhi_epi32(bytes[0], bytes[1]), b23 = _mm_unpackhi_epi32(bytes[2], bytes[3]);
+                __m128i out[4] = {_mm_unpacklo_epi64(a01, a23), _mm_unpackhi_epi64(a01, a23), _mm_unpacklo_epi64(b01, b23), _mm_unpackhi_epi64(b01, b23)};
+                long groups = (rows + 3) / 4;
+                for (long gi = 0; gi < groups; gi++) _mm_storeu_si128((__m128i *)(packed + packed_at(r0 + 4 * gi, 4 * quad, kp, np)), out[gi]);
+            }
         }
     }
     for (long c = 0; c < o; c++) colsum[c] = _mm512_reduce_add_epi32(sums[c]);

@@ -46,5 +46,29 @@ philox16(__m512i *x0, __m512i *x1, __m512i *x2, __m512i *x3, uint32_t k0, uint32
     }
     *x0 = a; *x1 = b; *x2 = c; *x3 = d;
 }
+// Two independent 16-block batches in one loop: the rounds' multiply latency of one batch
+// overlaps the other's.
+static inline __attribute__((target("avx512f"), always_inline)) void
+philox16x2(__m512i x[4], __m512i y[4], uint32_t k0, uint32_t k1) {
+    const __m512i m0 = _mm512_set1_epi32((int)PHILOX_M0), m1 = _mm512_set1_epi32((int)PHILOX_M1);
+    __m512i a = x[0], b = x[1], c = x[2], d = x[3];
+    __m512i e = y[0], f = y[1], g = y[2], h = y[3];
+    for (int round = 0; round < 10; round++) {
+        if (round > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
+        const __m512i vk0 = _mm512_set1_epi32((int)k0), vk1 = _mm512_set1_epi32((int)k1);
+        __m512i h0 = philox_mulhi32(a, m0), l0 = _mm512_mullo_epi32(a, m0);
+        __m512i h1 = philox_mulhi32(c, m1), l1 = _mm512_mullo_epi32(c, m1);
+        __m512i g0 = philox_mulhi32(e, m0), j0 = _mm512_mullo_epi32(e, m0);
+        __m512i g1 = philox_mulhi32(g, m1), j1 = _mm512_mullo_epi32(g, m1);
+        a = _mm512_xor_si512(_mm512_xor_si512(h1, b), vk0);
+        c = _mm512_xor_si512(_mm512_xor_si512(h0, d), vk1);
+        b = l1; d = l0;
+        e = _mm512_xor_si512(_mm512_xor_si512(g1, f), vk0);
+        g = _mm512_xor_si512(_mm512_xor_si512(g0, h), vk1);
+        f = j1; h = j0;
+    }
+    x[0] = a; x[1] = b; x[2] = c; x[3] = d;
+    y[0] = e; y[1] = f; y[2] = g; y[3] = h;
+}
 #endif
 #endif

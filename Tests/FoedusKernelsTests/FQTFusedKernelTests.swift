@@ -106,6 +106,7 @@ final class FQTFusedKernelTests: XCTestCase {
             WindowGeometry(channels: 2, height: 8, width: 7, kernel: (3, 2), stride: (1, 2), padding: (2, 1), dilation: (2, 2)),
             WindowGeometry(channels: 4, height: 5, width: 5, kernel: (1, 1), stride: (1, 1), padding: (0, 0), dilation: (1, 1)),
             WindowGeometry(channels: 1, height: 3, width: 2, kernel: (3, 3), stride: (1, 1), padding: (2, 3), dilation: (1, 1)),
+            WindowGeometry(channels: 2, height: 8, width: 7, kernel: (3, 3), stride: (1, 1), padding: (2, 2), dilation: (2, 2)),
         ]
         for (i, g) in geometries.enumerated() {
             XCTAssertNil(g.problem, "geometry \(i)")
@@ -121,6 +122,21 @@ final class FQTFusedKernelTests: XCTestCase {
                 }
                 XCTAssertEqual(fast, slow, "geometry \(i) zero point \(zeroPoint)")
             }
+        }
+    }
+
+    func testActivationRangeEqualsTheScalarLoop() {
+        // Oracle: the scalar min/max over x ∪ {0}; odd counts, all-positive and all-negative data.
+        var stream = RandomStream(key: RandomKey(seed: 9))
+        for (count, low, high) in [(1, Float(-1), Float(1)), (17, 0.5, 3), (100, -4, -0.25), (1001, -2, 7)] {
+            var x = [Float](repeating: 0, count: count)
+            x.withUnsafeMutableBufferPointer { stream.fillUniform($0, low: low, high: high) }
+            let (lo, hi, poison) = x.withUnsafeBufferPointer { IntegerTraining.rangeWithZero($0) }
+            XCTAssertEqual(lo, min(x.min()!, 0), "\(count)")
+            XCTAssertEqual(hi, max(x.max()!, 0), "\(count)")
+            XCTAssertEqual(poison, 0)
+            x[count / 2] = .nan
+            XCTAssertTrue(x.withUnsafeBufferPointer { IntegerTraining.rangeWithZero($0) }.poison.isNaN)
         }
     }
 
@@ -156,7 +172,8 @@ final class FQTFusedInputGradientTests: XCTestCase {
         // image with the Swift rescale and fold (reference: true), exactly; odd geometry.
         let n = 3, o = 5
         for window in [WindowGeometry(channels: 2, height: 7, width: 5, kernel: (3, 3), stride: (1, 1), padding: (1, 1)),
-                       WindowGeometry(channels: 3, height: 9, width: 6, kernel: (3, 2), stride: (2, 2), padding: (1, 0))] {
+                       WindowGeometry(channels: 3, height: 9, width: 6, kernel: (3, 2), stride: (2, 2), padding: (1, 0)),
+                       WindowGeometry(channels: 2, height: 8, width: 7, kernel: (3, 3), stride: (1, 1), padding: (2, 2), dilation: (2, 2))] {
             let k = window.channels * window.kernelH * window.kernelW, l = window.outHeight * window.outWidth
             var stream = RandomStream(key: RandomKey(seed: 40))
             var wf = [Float](repeating: 0, count: o * k)

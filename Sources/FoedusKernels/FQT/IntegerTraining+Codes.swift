@@ -14,12 +14,7 @@ extension IntegerTraining {
         /// An all-zero tensor gets step 1; a tensor holding NaN or ±∞ gets a NaN step.
         public init(_ x: UnsafeBufferPointer<Float>, bits: Int) {
             precondition((2...8).contains(bits), "IntegerTraining.ActivationScale: \(bits) bits (2…8)")
-            var lo: Float = 0, hi: Float = 0, poison: Float = 0
-            for v in x {
-                lo = Swift.min(lo, v)
-                hi = Swift.max(hi, v)
-                poison += v - v
-            }
+            let (lo, hi, poison) = IntegerTraining.rangeWithZero(x)
             let levels = Float((1 << bits) - 1)
             let range = hi - lo
             self.bits = bits
@@ -119,6 +114,40 @@ extension IntegerTraining {
                 codes[oc * k + i] = Int8(bitPattern: UInt8(truncatingIfNeeded: (code + (0x1p23 + 128)).bitPattern) ^ 0x80)
             }
         }
+    }
+
+    /// `min(x ∪ {0})`, `max(x ∪ {0})` and `Σ (x − x)` (0 when every value is finite), with
+    /// per-lane accumulators: one serial chain of float adds made the scalar loop latency-bound.
+    /// A value replaces the running bound only when strictly beyond it, as `Swift.min`/`max` do,
+    /// so the result equals the scalar loop's.
+    static func rangeWithZero(_ x: UnsafeBufferPointer<Float>) -> (min: Float, max: Float, poison: Float) {
+        typealias Lane = SIMD16<Float>
+        guard let base = x.baseAddress else { return (0, 0, 0) }
+        let count = x.count
+        var i = 0
+        var vlo = Lane(), vhi = Lane(), vpoison = Lane()
+        let raw = UnsafeRawPointer(base)
+        while i + Lane.scalarCount <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: Lane.self)
+            vlo = vlo.replacing(with: v, where: v .< vlo)
+            vhi = vhi.replacing(with: v, where: v .> vhi)
+            vpoison += v - v
+            i += Lane.scalarCount
+        }
+        var lo: Float = 0, hi: Float = 0
+        for j in 0..<Lane.scalarCount {
+            lo = vlo[j] < lo ? vlo[j] : lo
+            hi = vhi[j] > hi ? vhi[j] : hi
+        }
+        var poison = vpoison.sum()
+        while i < count {
+            let v = base[i]
+            lo = v < lo ? v : lo
+            hi = v > hi ? v : hi
+            poison += v - v
+            i += 1
+        }
+        return (lo, hi, poison)
     }
 
     /// `max_i |x[i]|` (0 for no values) and `Σ (x − x)` (0 when every value is finite).

@@ -10,13 +10,30 @@ extension IntegerTraining {
     /// - Precondition: `G` and the steps finite, `bits` in 2…8, grouping `.tensor` or `.rows`.
     public static func inputGradientImages(gradient g: UnsafeBufferPointer<Float>, window w: WindowGeometry, weights: WeightCodes,
                                            bits: Int, grouping: AffineCodes.Grouping, key: RandomKey) -> [Float] {
+        let o = weights.outChannels, l = w.outHeight * w.outWidth
+        let n = o * l > 0 ? g.count / (o * l) : 0
+        let count = n * w.channels * w.height * w.width
+        return [Float](unsafeUninitializedCapacity: count) { dx, initialized in
+            if let base = dx.baseAddress {
+                inputGradientImages(gradient: g, window: w, weights: weights, bits: bits, grouping: grouping, key: key, into: base)
+            }
+            initialized = count
+        }
+    }
+
+    /// ``inputGradientImages(gradient:window:weights:bits:grouping:key:)`` into `dx`
+    /// (`N·C·H·W` floats, every one written).
+    public static func inputGradientImages(gradient g: UnsafeBufferPointer<Float>, window w: WindowGeometry, weights: WeightCodes,
+                                           bits: Int, grouping: AffineCodes.Grouping, key: RandomKey, into dx: UnsafeMutablePointer<Float>) {
         let o = weights.outChannels, l = w.outHeight * w.outWidth, row = o * l
         let n = row > 0 ? g.count / row : 0
         precondition(grouping != .columns && g.count == n * row && (2...8).contains(bits) && weights.k == w.channels * w.kernelH * w.kernelW,
                      "IntegerTraining.inputGradientImages: \(g.count) gradient values for O \(o), \(w), \(grouping)")
         let top = Float((1 << bits) - 1)
-        var dx = [Float](repeating: 0, count: n * w.channels * w.height * w.width)
-        guard n > 0, let base = g.baseAddress else { return dx }
+        guard n > 0, let base = g.baseAddress else {
+            dx.update(repeating: 0, count: n * w.channels * w.height * w.width)
+            return
+        }
         let scaled = UnsafeMutablePointer<Float>.allocate(capacity: row)
         let uniforms = UnsafeMutablePointer<Float>.allocate(capacity: row)
         let codes = UnsafeMutablePointer<UInt8>.allocate(capacity: row)
@@ -47,7 +64,7 @@ extension IntegerTraining {
             // the stream), round, pack and run the GEMM into the image.
             weights.transposed.withUnsafeBufferPointer { wt in
                 weights.transposedSums.withUnsafeBufferPointer { ts in
-                    dx.withUnsafeMutableBufferPointer { d in
+                    do {
                         for s in 0..<n {
                             scale(s)
                             var stream = RandomStream(key: key, offset: UInt64(s * row))
@@ -56,12 +73,11 @@ extension IntegerTraining {
                             GradientQuantizer.roundRun(scaled, uniforms, codes, row, p.z, p.s, p.c, top)
                             let packed = PackedInt8Matrix(codesMinus128: codes, k: o, n: l, strideK: l, strideN: 1)
                             inputGradientImage(packed, sample: s, step: p.step, offset: p.offset, window: w, weightsTransposed: wt.baseAddress!,
-                                               transposedSums: ts.baseAddress!, scratch: acc, into: d.baseAddress!, reference: false)
+                                               transposedSums: ts.baseAddress!, scratch: acc, into: dx, reference: false)
                         }
                     }
                 }
             }
         }
-        return dx
     }
 }

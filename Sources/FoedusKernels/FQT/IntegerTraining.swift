@@ -26,21 +26,27 @@ public enum IntegerTraining {
                                weights: UnsafePointer<Int8>, weightSums: UnsafePointer<Int32>, weightSteps: UnsafePointer<Float>, outChannels o: Int,
                                bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         let nl = n * l
-        let packed = PackedInt8Matrix(columns, k: k, n: nl, strideK: nl, strideN: 1)
-        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: max(o * nl, 1))
+        // Blocks of whole samples whose int32 product (≤ 64 Ki values) stays in cache until the
+        // epilogue turns it into the NCHW output.
+        let block = max(1, min(n, 65_536 / max(o * l, 1)))
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: max(o * block * l, 1))
         defer { acc.deallocate() }
-        IntegerGEMM.multiply(weights, lda: k, m: o, packed, into: acc, ldc: nl)
         // (q − 128)·w summed; the true reduction is over (q − z) = (q − 128) + (128 − z).
         let shift = 128 - zeroPoint
-        for oc in 0..<o {
-            let scale = weightSteps[oc] * activationStep
-            let correction = shift &* weightSums[oc]
-            let b = bias?[oc] ?? 0
-            let row = acc + oc * nl
-            for s in 0..<n {
-                let dst = y + (s * o + oc) * l
-                let src = row + s * l
-                for p in 0..<l { dst[p] = Float(src[p] &+ correction) * scale + b }
+        for s0 in stride(from: 0, to: n, by: block) {
+            let count = min(block, n - s0), width = count * l
+            let packed = PackedInt8Matrix(columns + s0 * l, k: k, n: width, strideK: nl, strideN: 1)
+            IntegerGEMM.multiply(weights, lda: k, m: o, packed, into: acc, ldc: width)
+            for oc in 0..<o {
+                let scale = weightSteps[oc] * activationStep
+                let correction = shift &* weightSums[oc]
+                let b = bias?[oc] ?? 0
+                let row = acc + oc * width
+                for s in 0..<count {
+                    let dst = y + ((s0 + s) * o + oc) * l
+                    let src = row + s * l
+                    for p in 0..<l { dst[p] = Float(src[p] &+ correction) * scale + b }
+                }
             }
         }
     }

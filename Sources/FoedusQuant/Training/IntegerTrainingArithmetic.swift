@@ -19,19 +19,27 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         let g = geometry.window(input: x.shape, weight: weight.shape, layer: "fqt.conv2d")
         let ops = QuantizedOperands(x: x, weight: weight, config: config, layer: "fqt.conv2d")
         let n = x.shape[0], k = g.channels * g.kernelH * g.kernelW, l = g.outHeight * g.outWidth
-        var cols = [Int8](repeating: 0, count: k * n * l)
-        ops.codes.withUnsafeBufferPointer { q in
-            cols.withUnsafeMutableBufferPointer { IntegerTraining.columns(q.baseAddress!, samples: n, geometry: g, zeroPoint: ops.scale.zeroPoint, into: $0.baseAddress!) }
+        let cols = [Int8](unsafeUninitializedCapacity: k * n * l) { c, initialized in
+            if let base = c.baseAddress {
+                ops.codes.withUnsafeBufferPointer { q in
+                    IntegerTraining.columns(q.baseAddress!, samples: n, geometry: g, zeroPoint: ops.scale.zeroPoint, into: base)
+                }
+            }
+            initialized = k * n * l
         }
         let config = self.config
         // PTQ and PSQ quantize the input gradient sample by sample straight into the GEMM; BHQ's
         // transform mixes samples and takes the batched path.
-        let fused: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> [Float])?
+        let fused: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> Tensor)?
+        let inputShape = x.shape
         switch config.gradientQuantizer {
         case .ptq, .psq:
             fused = { gp, weights, key in
-                IntegerTraining.inputGradientImages(gradient: gp, window: g, weights: weights, bits: config.gradientBits,
-                                                    grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key)
+                Tensor(shape: inputShape) { (dx: UnsafeMutableBufferPointer<Float>) in
+                    guard let base = dx.baseAddress else { return }
+                    IntegerTraining.inputGradientImages(gradient: gp, window: g, weights: weights, bits: config.gradientBits,
+                                                        grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key, into: base)
+                }
             }
         case .bhq:
             fused = nil
@@ -47,9 +55,11 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1], "[fqt.linear] input \(x.shape) does not match weight \(weight.shape)")
         let ops = QuantizedOperands(x: x, weight: weight, config: config, layer: "fqt.linear")
         let n = x.shape[0], k = x.shape[1]
-        var cols = [Int8](repeating: 0, count: k * n)
-        ops.codes.withUnsafeBufferPointer { q in
-            cols.withUnsafeMutableBufferPointer { IntegerTraining.transposedColumns(q.baseAddress!, samples: n, features: k, into: $0.baseAddress!) }
+        let cols = [Int8](unsafeUninitializedCapacity: k * n) { c, initialized in
+            if let base = c.baseAddress {
+                ops.codes.withUnsafeBufferPointer { q in IntegerTraining.transposedColumns(q.baseAddress!, samples: n, features: k, into: base) }
+            }
+            initialized = k * n
         }
         return layer("fqt.linear", x: x, weight: weight, bias: bias, ops: ops, columns: cols, samples: n, k: k, pixels: 1,
                      outputShape: [n, ops.outChannels], mode: mode, key: key) { codes, weights in
@@ -65,7 +75,7 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
     /// (quantizing on the way) and replaces that batched path.
     private func layer(_ name: String, x: Tensor, weight: Tensor, bias: Tensor?, ops: QuantizedOperands, columns: [Int8],
                        samples n: Int, k: Int, pixels l: Int, outputShape: [Int], mode: Mode, key: RandomKey?,
-                       fusedInputGradient: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> [Float])? = nil,
+                       fusedInputGradient: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> Tensor)? = nil,
                        inputGradient: @escaping @Sendable (AffineCodes, IntegerTraining.WeightCodes) -> [Float]) -> Tensor {
         let o = ops.outChannels
         let weightSums = ops.weights.sums
@@ -73,13 +83,13 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
             precondition(b.shape == [o], "[\(name)] bias \(b.shape) for \(o) outputs")
             return b.scalars(as: Float.self)
         }
-        var y = [Float](repeating: 0, count: n * o * l)
-        columns.withUnsafeBufferPointer { c in
-            ops.weightCodes.withUnsafeBufferPointer { w in
-                weightSums.withUnsafeBufferPointer { ws in
-                    ops.weightSteps.withUnsafeBufferPointer { st in
-                        y.withUnsafeMutableBufferPointer { yp in
-                            let out = yp.baseAddress!
+        // The forward epilogue writes every output element straight into the tensor.
+        let value = Tensor(shape: outputShape) { (yp: UnsafeMutableBufferPointer<Float>) in
+            columns.withUnsafeBufferPointer { c in
+                ops.weightCodes.withUnsafeBufferPointer { w in
+                    weightSums.withUnsafeBufferPointer { ws in
+                        ops.weightSteps.withUnsafeBufferPointer { st in
+                            guard let out = yp.baseAddress else { return }
                             let forward = { (bp: UnsafePointer<Float>?) in
                                 IntegerTraining.forward(columns: c.baseAddress!, k: k, samples: n, pixels: l, zeroPoint: ops.scale.zeroPoint,
                                                         activationStep: ops.scale.step, weights: w.baseAddress!, weightSums: ws.baseAddress!,
@@ -91,7 +101,6 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                 }
             }
         }
-        let value = Tensor(shape: outputShape, scalars: y)
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         guard mode == .train, inputs.contains(where: \.isTracked) else { return value }
         guard let key else { preconditionFailure("[\(name)] fully quantized training needs a random key in the layer context") }
@@ -117,7 +126,7 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                     (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: wc)
                 }
                 if needsInput, let fusedInputGradient {
-                    dx = Tensor(shape: inputShape, scalars: fusedInputGradient(gp, weights, key.derived("input-gradient")))
+                    dx = fusedInputGradient(gp, weights, key.derived("input-gradient"))
                 } else if needsInput {
                     let (xc, transform) = GradientCodes.forInputs(gp, samples: n, channels: o, pixels: l, weightSteps: steps, config: config,
                                                                   key: key.derived("input-gradient"))
