@@ -122,7 +122,7 @@ final class FQTLayerStages {
         // The chain of intermediates.
         (scale, codes) = Self.activationQuantization(x, bits: config.activationBits)
         cols = Self.im2col(codes, zeroPoint: scale.zeroPoint, n: n, k: k, l: l, window: window)
-        weights = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits)
+        weights = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits, transposing: window != nil)
         weightCodes = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
         packedWeightCodes = Self.packedWeightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
         if needsInput {
@@ -149,14 +149,14 @@ final class FQTLayerStages {
                 Float(Self.im2col(codes, zeroPoint: scale.zeroPoint, n: n, k: k, l: l, window: window)[k * n * l / 2])
             }),
             ("weight quant (+ sums, wᵀ)", { [self] in
-                let w = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits)
+                let w = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits, transposing: window != nil)
                 return w.steps[0] + Float(w.transposedSums[0])
             }),
             ("forward GEMM (IntegerTraining.forward)", { [self] in
                 Self.forwardGEMM(cols, scale: scale, weights: weights, bias: bias, n: n, o: o, k: k, l: l)[n * o * l / 2]
             }),
             ("w-grad quant (Q_w into the packed GEMM operand)", { [self] in
-                if packedWeightCodes != nil, let c = Self.packedWeightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient")) {
+                if window != nil, packedWeightCodes != nil, let c = Self.packedWeightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient")) {
                     return c.step[0] + Float(c.packed.columnSums[0])
                 }
                 let c = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
@@ -167,6 +167,10 @@ final class FQTLayerStages {
                 return c.step[0] + Float(c.codes[c.codes.count / 2])
             }),
             ("w-grad GEMM (weightGradient)", { [self] in
+                if window == nil {
+                    let (dw, db) = IntegerTraining.linearWeightGradient(activationCodes: codes, activation: scale, codes: weightCodes)
+                    return dw[dw.count / 2] + db[0]
+                }
                 if let packedWeightCodes {
                     let (dw, db) = IntegerTraining.weightGradient(columns: cols, k: k, activation: scale, codes: packedWeightCodes)
                     return dw[dw.count / 2] + db[0]
@@ -243,8 +247,8 @@ final class FQTLayerStages {
     }
 
     /// `QuantizedOperands`' weight codes, then the layer's weight sums and `wᵀ` with its sums.
-    static func weightQuantization(_ weight: [Float], o: Int, k: Int, bits: Int) -> Weights {
-        weight.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: bits) }
+    static func weightQuantization(_ weight: [Float], o: Int, k: Int, bits: Int, transposing: Bool = true) -> Weights {
+        weight.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: bits, transposing: transposing) }
     }
 
     static func forwardGEMM(_ cols: [Int8], scale: IntegerTraining.ActivationScale, weights: Weights, bias: [Float]?,
@@ -307,8 +311,7 @@ final class FQTLayerStages {
             return IntegerTraining.inputGradientImages(codes: xc, outChannels: o, window: window, weightsTransposed: weights.transposed,
                                                        transposedSums: weights.transposedSums)
         }
-        return IntegerTraining.inputGradient(codes: xc, outChannels: o, pixels: l, weightsTransposed: weights.transposed,
-                                             transposedSums: weights.transposedSums, k: k)
+        return IntegerTraining.linearInputGradient(codes: xc, weights: weights)
     }
 }
 

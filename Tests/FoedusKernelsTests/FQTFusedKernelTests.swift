@@ -207,3 +207,49 @@ final class FQTFusedInputGradientTests: XCTestCase {
         }
     }
 }
+
+final class FQTLinearGEMMTests: XCTestCase {
+    func testLinearBackwardGEMMsEqualTheColumnForms() {
+        // Oracle: the batched forms on transposed operands (inputGradient with one pixel,
+        // weightGradient on transposedColumns), exactly; odd sizes, both groupings, zero points
+        // at both ends.
+        var data = IntegerTestData(seed: 21)
+        let n = 7, o = 5, k = 19
+        var stream = RandomStream(key: RandomKey(seed: 22))
+        var wf = [Float](repeating: 0, count: o * k)
+        wf.withUnsafeMutableBufferPointer { stream.fillUniform($0, low: -1, high: 1) }
+        let weights = wf.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: 8) }
+        let lean = wf.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: 8, transposing: false) }
+        XCTAssertTrue(lean.transposed.isEmpty)
+        XCTAssertEqual(lean.codes, weights.codes)
+        XCTAssertEqual(lean.transposedSums, weights.transposedSums)
+        var g = [Float](repeating: 0, count: n * o)
+        g.withUnsafeMutableBufferPointer { stream.fillUniform($0, low: -3, high: 2) }
+        let key = RandomKey(seed: 23)
+        for grouping in [AffineCodes.Grouping.tensor, .rows] {
+            let codes = g.withUnsafeBufferPointer { p in
+                grouping == .tensor ? GradientQuantizer.perTensor(p, rows: n, cols: o, bits: 8, key: key)
+                                    : GradientQuantizer.perGroup(p, rows: n, cols: o, bits: 5, grouping: .rows, key: key)
+            }
+            let expected = IntegerTraining.inputGradient(codes: codes, outChannels: o, pixels: 1, weightsTransposed: weights.transposed,
+                                                         transposedSums: weights.transposedSums, k: k)
+            XCTAssertEqual(IntegerTraining.linearInputGradient(codes: codes, weights: lean), expected, "\(grouping)")
+        }
+        let q = data.uint8s(n * k)
+        for zeroPoint: Int32 in [0, 97, 255] {
+            let activation = IntegerTraining.ActivationScale(step: 0.02, zeroPoint: zeroPoint, bits: 8)
+            var cols = [Int8](repeating: 0, count: k * n)
+            q.withUnsafeBufferPointer { p in cols.withUnsafeMutableBufferPointer { IntegerTraining.transposedColumns(p.baseAddress!, samples: n, features: k, into: $0.baseAddress!) } }
+            for grouping in [AffineCodes.Grouping.tensor, .columns] {
+                let codes = g.withUnsafeBufferPointer { p in
+                    grouping == .tensor ? GradientQuantizer.perTensor(p, rows: n, cols: o, bits: 8, key: key)
+                                        : GradientQuantizer.perGroup(p, rows: n, cols: o, bits: 8, grouping: .columns, key: key)
+                }
+                let expected = IntegerTraining.weightGradient(columns: cols, k: k, activation: activation, codes: codes)
+                let got = IntegerTraining.linearWeightGradient(activationCodes: q, activation: activation, codes: codes)
+                XCTAssertEqual(got.weights, expected.weights, "zero point \(zeroPoint) \(grouping)")
+                XCTAssertEqual(got.bias, expected.bias, "zero point \(zeroPoint) \(grouping)")
+            }
+        }
+    }
+}

@@ -224,9 +224,14 @@ extension IntegerTraining {
 
     /// The columns of a linear layer: `[N, K]` codes transposed to `[K, N]`, holding `q − 128`.
     public static func transposedColumns(_ codes: UnsafePointer<UInt8>, samples n: Int, features k: Int, into cols: UnsafeMutablePointer<Int8>) {
-        for s in 0..<n {
-            let src = codes + s * k
-            for f in 0..<k { cols[f * n + s] = Int8(bitPattern: src[f] ^ 0x80) }
+        // Tiles of 16 samples: each write fills 16 consecutive bytes of a column row.
+        let tile = 16
+        for s0 in stride(from: 0, to: n, by: tile) {
+            let s1 = Swift.min(s0 + tile, n)
+            for f in 0..<k {
+                let dst = cols + f * n
+                for s in s0..<s1 { dst[s] = Int8(bitPattern: codes[s * k + f] ^ 0x80) }
+            }
         }
     }
 
@@ -239,13 +244,15 @@ extension IntegerTraining {
         public let steps: [Float]
         /// `Σ_k q[o][k]`.
         public let sums: [Int32]
-        /// `qᵀ`, `[K, O]` row-major, for the input-gradient GEMM.
+        /// `qᵀ`, `[K, O]` row-major, for a convolution's input-gradient GEMM (empty when built
+        /// with `transposing: false`).
         public let transposed: [Int8]
         /// `Σ_o q[o][k]`.
         public let transposedSums: [Int32]
 
-        /// Quantizes `[O, K]` weights (``quantizeWeights(_:outChannels:bits:codes:steps:)``).
-        public init(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int) {
+        /// Quantizes `[O, K]` weights (``quantizeWeights(_:outChannels:bits:codes:steps:reference:)``);
+        /// `transposing: false` skips ``transposed`` (a linear layer's GEMMs read the codes as they are).
+        public init(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int, transposing: Bool = true) {
             precondition(o > 0 && w.count % o == 0, "IntegerTraining.WeightCodes: \(w.count) weights for \(o) channels")
             let k = w.count / o
             var steps = [Float](repeating: 0, count: o)
@@ -255,7 +262,7 @@ extension IntegerTraining {
             }
             var sums = [Int32](repeating: 0, count: o)
             var transposedSums = [Int32](repeating: 0, count: k)
-            let transposed = [Int8](unsafeUninitializedCapacity: w.count) { t, n in
+            let transposed = [Int8](unsafeUninitializedCapacity: transposing ? w.count : 0) { t, n in
                 codes.withUnsafeBufferPointer { q in
                     sums.withUnsafeMutableBufferPointer { rs in
                         transposedSums.withUnsafeMutableBufferPointer { cs in
@@ -266,6 +273,7 @@ extension IntegerTraining {
                                 rs[oc] = total
                                 for i in 0..<k { cs[i] &+= Int32(row[i]) }
                             }
+                            guard transposing else { return }
                             // Tiles of 16 channels: each write fills 16 consecutive bytes of a
                             // row of qᵀ instead of one byte per cache line.
                             let tile = 16
@@ -279,7 +287,7 @@ extension IntegerTraining {
                         }
                     }
                 }
-                n = w.count
+                n = transposing ? w.count : 0
             }
             self.outChannels = o
             self.k = k

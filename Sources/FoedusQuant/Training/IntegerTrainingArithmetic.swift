@@ -62,9 +62,8 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
             initialized = k * n
         }
         return layer("fqt.linear", x: x, weight: weight, bias: bias, ops: ops, columns: cols, samples: n, k: k, pixels: 1,
-                     outputShape: [n, ops.outChannels], mode: mode, key: key) { codes, weights in
-            IntegerTraining.inputGradient(codes: codes, outChannels: weights.outChannels, pixels: 1, weightsTransposed: weights.transposed,
-                                          transposedSums: weights.transposedSums, k: k)
+                     outputShape: [n, ops.outChannels], mode: mode, key: key, linearCodes: ops.codes) { codes, weights in
+            IntegerTraining.linearInputGradient(codes: codes, weights: weights)
         }
     }
 
@@ -72,10 +71,12 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
     /// backward pass. `inputGradient` maps the input-gradient codes `[N, O·L]` to `∇X` as
     /// `[N, input size]` (before BHQ's inverse, which acts on the sample axis and so commutes
     /// with it). `fusedInputGradient`, when given, maps the float output gradient to `∇X` itself
-    /// (quantizing on the way) and replaces that batched path.
+    /// (quantizing on the way) and replaces that batched path. `linearCodes` (a linear layer's
+    /// activation codes `[N, K]`) selects the linear weight-gradient GEMM, which needs no columns.
     private func layer(_ name: String, x: Tensor, weight: Tensor, bias: Tensor?, ops: QuantizedOperands, columns: [Int8],
                        samples n: Int, k: Int, pixels l: Int, outputShape: [Int], mode: Mode, key: RandomKey?,
                        fusedInputGradient: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> Tensor)? = nil,
+                       linearCodes: [UInt8]? = nil,
                        inputGradient: @escaping @Sendable (AffineCodes, IntegerTraining.WeightCodes) -> [Float]) -> Tensor {
         let o = ops.outChannels
         let weightSums = ops.weights.sums
@@ -119,7 +120,10 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                 var dx: Tensor?
                 let wkey = key.derived("weight-gradient")
                 let (dw, db): ([Float], [Float])
-                if let packed = GradientCodes.forWeightsPacked(gp, samples: n, channels: o, pixels: l, config: config, key: wkey) {
+                if let linearCodes, n <= IntegerTraining.maxReduction {
+                    let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: wkey)
+                    (dw, db) = IntegerTraining.linearWeightGradient(activationCodes: linearCodes, activation: scale, codes: wc)
+                } else if let packed = GradientCodes.forWeightsPacked(gp, samples: n, channels: o, pixels: l, config: config, key: wkey) {
                     (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: packed)
                 } else {
                     let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: wkey)

@@ -23,7 +23,11 @@ struct QuantizedOperands {
         }
         self.scale = scale
         self.codes = codes
-        weights = weight.withUnsafeBufferPointer(as: Float.self) { IntegerTraining.WeightCodes($0, outChannels: weight.shape[0], bits: config.weightBits) }
+        // A linear layer's GEMMs read the weight codes as they are; a convolution's input
+        // gradient reads their transpose.
+        weights = weight.withUnsafeBufferPointer(as: Float.self) {
+            IntegerTraining.WeightCodes($0, outChannels: weight.shape[0], bits: config.weightBits, transposing: weight.rank != 2)
+        }
     }
 
     /// `x̃ = (q − z)·Δx` in the input's shape.
