@@ -62,6 +62,45 @@ static FQT_CODES_AVX512 void quantize_s8_avx512(const float *w, long n, float st
         _mm_mask_storeu_epi8(q + i, m, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(code)));
     }
 }
+
+// Bits a ..< b of a 64-bit lane mask (0 ≤ a, b ≤ 64).
+static inline uint64_t lane_range(long a, long b) {
+    if (b <= a) return 0;
+    uint64_t upto_b = b >= 64 ? ~0ull : ((1ull << b) - 1);
+    uint64_t upto_a = a >= 64 ? ~0ull : ((1ull << a) - 1);
+    return upto_b & ~upto_a;
+}
+
+// One window plane of im2col's stride-1 fast path: dst[q] = src[q] ^ 0x80 where first ≤ q < last
+// and keep[q] is set, pad elsewhere. Masked loads never touch the lanes outside the image.
+static FQT_CODES_AVX512 void im2col_plane_avx512(const uint8_t *src, const uint8_t *keep, long first, long last, long l,
+                                                  int8_t pad, int8_t *dst) {
+    const __m512i vpad = _mm512_set1_epi8(pad), flip = _mm512_set1_epi8((char)0x80);
+    for (long q = 0; q < l; q += 64) {
+        __mmask64 in = (__mmask64)lane_range(0, l - q);
+        __mmask64 span = (__mmask64)lane_range(first - q < 0 ? 0 : first - q, last - q > 64 ? 64 : last - q);
+        __mmask64 valid = span & _mm512_test_epi8_mask(_mm512_maskz_loadu_epi8(in, keep + q), _mm512_set1_epi8((char)0xFF));
+        __m512i v = _mm512_maskz_loadu_epi8(valid, (const void *)((uintptr_t)src + (uintptr_t)q));
+        v = _mm512_mask_blend_epi8(valid, vpad, _mm512_xor_si512(v, flip));
+        _mm512_mask_storeu_epi8(dst + q, in, v);
+    }
+}
+
+// One window plane of the fold's stride-1 fast path: dplane[q] += acc[q]·step + centre where
+// first ≤ q < last and keep[q] ≠ 0 (product and sum rounded separately, as the scalar loop).
+static FQT_CODES_AVX512 void fold_plane_avx512(const int32_t *src, const float *keep, long first, long last,
+                                               float step, float centre, float *dplane) {
+    const __m512 vstep = _mm512_set1_ps(step), vcentre = _mm512_set1_ps(centre), zero = _mm512_setzero_ps();
+    for (long q = first; q < last; q += 16) {
+        __mmask16 in = (__mmask16)lane_range(0, last - q > 16 ? 16 : last - q);
+        __mmask16 valid = _mm512_mask_cmp_ps_mask(in, _mm512_maskz_loadu_ps(in, keep + q), zero, _CMP_NEQ_UQ);
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(valid, src + q)), vstep);
+        v = _mm512_add_ps(v, vcentre);
+        float *d = (float *)((uintptr_t)dplane + (uintptr_t)q * sizeof(float));
+        __m512 x = _mm512_maskz_loadu_ps(valid, d);
+        _mm512_mask_storeu_ps(d, valid, _mm512_add_ps(x, v));
+    }
+}
 #endif
 
 void foedus_fqt_quantize_u8(const float *x, long n, float inv_step, float zero, float top, uint8_t *q) {
@@ -94,6 +133,19 @@ void foedus_fqt_im2col(const uint8_t *x, long n, long channels, long h, long w, 
                        long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow,
                        int8_t pad_value, int8_t *cols) {
     long l = oh * ow, nl = n * l, image = channels * h * w;
+    // keep[j·L + q]: output column q mod ow of kernel column j reads inside the image (vector path).
+    uint8_t *keep = NULL;
+#if defined(__x86_64__)
+    if (sh == 1 && sw == 1 && ow == w && codes_have_avx512()) keep = (uint8_t *)malloc((size_t)(kw * l > 0 ? kw * l : 1));
+    if (keep) {
+        for (long j = 0; j < kw; j++) {
+            long shift = pw - j * dw;
+            long lo = shift <= 0 ? 0 : shift;
+            long hi = w - 1 + shift < 0 ? 0 : (ow < w + shift ? ow : w + shift);
+            for (long q = 0; q < l; q++) keep[j * l + q] = (q % ow >= lo && q % ow < hi) ? 0xFF : 0;
+        }
+    }
+#endif
     for (long j = 0; j < kw; j++) {
         // Output columns whose tap j lands inside the image: lo ..< hi.
         long shift = pw - j * dw;
@@ -118,6 +170,12 @@ void foedus_fqt_im2col(const uint8_t *x, long n, long channels, long h, long w, 
                         if (oy1 <= oy0) { memset(dst, (uint8_t)pad_value, (size_t)l); continue; }
                         long first = oy0 * ow + lo, last = (oy1 - 1) * ow + hi;
                         const uint8_t *src = xc + shift_y * w + offset;
+#if defined(__x86_64__)
+                        if (keep) {
+                            im2col_plane_avx512(src, keep + j * l, first, last, l, pad_value, dst);
+                            continue;
+                        }
+#endif
                         memset(dst, (uint8_t)pad_value, (size_t)first);
                         for (long q = first; q < last; q++) dst[q] = (int8_t)(src[q] ^ 0x80);
                         memset(dst + last, (uint8_t)pad_value, (size_t)(l - last));
@@ -150,6 +208,7 @@ void foedus_fqt_im2col(const uint8_t *x, long n, long channels, long h, long w, 
             }
         }
     }
+    free(keep);
 }
 
 // The input-gradient epilogue of one sample: column gradient row r (r = (c·kh + i)·kw + j) is
@@ -200,6 +259,12 @@ void foedus_fqt_fold_rescaled(const int32_t *acc, const int32_t *tsums, float st
                     long first = oy0 * ow + lo, last = (oy1 - 1) * ow + hi;
                     float *dplane = xc + shift_y * w + off;
                     const float *keep = masks + j * l;
+#if defined(__x86_64__)
+                    if (codes_have_avx512()) {
+                        fold_plane_avx512(src, keep, first, last, step, centre, dplane);
+                        continue;
+                    }
+#endif
                     for (long q = first; q < last; q++) {
                         float v = (float)src[q] * step;
                         v = v + centre;
