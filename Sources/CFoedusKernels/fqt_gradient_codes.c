@@ -188,3 +188,40 @@ int foedus_fqt_wgrad_codes(const float *g, long n, long o, long l, const float *
     wgrad_codes_scalar(g, n, o, l, z, s, cc, top, k0, k1, domain, packed, colsum);
     return 0;
 }
+
+#ifdef FQT_X86
+static FQT_AVX512 void wgrad_rows_avx512(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
+                                         const double *st, const double *centre, double dx, float *out) {
+    const __m512d vdx = _mm512_set1_pd(dx);
+    for (long oc = 0; oc < o; oc++) {
+        const __m512d vst = _mm512_set1_pd(st[oc]), vcentre = _mm512_set1_pd(centre[oc]);
+        const __m256i vcorr = _mm256_set1_epi32(correction[oc]);
+        const int32_t *src = acc + oc * k;
+        float *dst = out + oc * k;
+        for (long kk = 0; kk < k; kk += 8) {
+            __mmask8 m = k - kk >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (k - kk)) - 1);
+            __m256i total = _mm256_add_epi32(_mm256_maskz_loadu_epi32(m, src + kk), vcorr);
+            __m512d a = _mm512_mul_pd(vst, _mm512_cvtepi32_pd(total));
+            __m512d b = _mm512_mul_pd(vcentre, _mm512_maskz_loadu_pd(m, asums + kk));
+            __m512d v = _mm512_mul_pd(vdx, _mm512_add_pd(a, b));
+            _mm256_mask_storeu_ps(dst + kk, m, _mm512_cvtpd_ps(v));
+        }
+    }
+}
+#endif
+
+void foedus_fqt_wgrad_rows(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
+                           const double *st, const double *centre, double dx, float *out, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) { wgrad_rows_avx512(acc, o, k, correction, asums, st, centre, dx, out); return; }
+#endif
+    (void)vectorized;
+    for (long oc = 0; oc < o; oc++) {
+        for (long kk = 0; kk < k; kk++) {
+            double total = (double)(int32_t)((uint32_t)acc[oc * k + kk] + (uint32_t)correction[oc]);
+            double a = st[oc] * total;
+            double b = centre[oc] * asums[kk];
+            out[oc * k + kk] = (float)(dx * (a + b));
+        }
+    }
+}

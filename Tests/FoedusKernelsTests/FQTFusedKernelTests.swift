@@ -246,9 +246,11 @@ final class FQTLinearGEMMTests: XCTestCase {
                                         : GradientQuantizer.perGroup(p, rows: n, cols: o, bits: 8, grouping: .columns, key: key)
                 }
                 let expected = IntegerTraining.weightGradient(columns: cols, k: k, activation: activation, codes: codes)
-                let got = IntegerTraining.linearWeightGradient(activationCodes: q, activation: activation, codes: codes)
-                XCTAssertEqual(got.weights, expected.weights, "zero point \(zeroPoint) \(grouping)")
-                XCTAssertEqual(got.bias, expected.bias, "zero point \(zeroPoint) \(grouping)")
+                for reference in [false, true] {
+                    let got = IntegerTraining.linearWeightGradient(activationCodes: q, activation: activation, codes: codes, reference: reference)
+                    XCTAssertEqual(got.weights, expected.weights, "zero point \(zeroPoint) \(grouping) reference \(reference)")
+                    XCTAssertEqual(got.bias, expected.bias, "zero point \(zeroPoint) \(grouping) reference \(reference)")
+                }
             }
         }
     }

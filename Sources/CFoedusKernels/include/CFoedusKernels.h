@@ -97,6 +97,12 @@ void foedus_fqt_im2col(const uint8_t *x, long n, long channels, long h, long w, 
 void foedus_fqt_fold_rescaled(const int32_t *acc, const int32_t *tsums, float step, float offset,
                               long channels, long h, long w, long kh, long kw, long sh, long sw,
                               long ph, long pw, long dh, long dw, long oh, long ow, float *dx);
+/// A weight gradient's rows from its int32 product acc [o, k]: out[oc·k + kk] =
+/// (float)(dx·(st[oc]·(double)(acc + correction[oc]) + centre[oc]·asums[kk])) in double, each
+/// product and sum rounded as written; acc + correction must fit in int32. `vectorized` = 0 runs
+/// the scalar twin.
+void foedus_fqt_wgrad_rows(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
+                           const double *st, const double *centre, double dx, float *out, int vectorized);
 /// Stochastic codes q[i] = clamp(⌊v⌋ + (u[i] < v − ⌊v⌋), 0, top), v = (x[i] − z)·s + c (no FMA):
 /// GradientQuantizer's rounding of one group. `vectorized` = 0 runs the scalar twin.
 void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,

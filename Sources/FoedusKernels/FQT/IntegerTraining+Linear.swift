@@ -1,3 +1,5 @@
+import CFoedusKernels
+
 /// The backward GEMMs of a linear layer with the samples as the GEMM's rows: no transposed
 /// copies of the activations, the weights or the products.
 extension IntegerTraining {
@@ -39,7 +41,9 @@ extension IntegerTraining {
     /// product is already `[O, K]`. Equal to
     /// ``weightGradient(columns:k:activation:codes:)`` on the transposed activation codes.
     /// - Precondition: `N ≤` ``maxReduction``.
-    public static func linearWeightGradient(activationCodes q: [UInt8], activation: ActivationScale, codes: AffineCodes) -> (weights: [Float], bias: [Float]) {
+    /// `reference: true` runs the scalar twin of the vector epilogue.
+    public static func linearWeightGradient(activationCodes q: [UInt8], activation: ActivationScale, codes: AffineCodes,
+                                            reference: Bool = false) -> (weights: [Float], bias: [Float]) {
         let n = codes.rows, o = codes.cols, k = n > 0 ? q.count / n : 0
         precondition(q.count == n * k && n <= maxReduction && codes.grouping != .rows,
                      "IntegerTraining.linearWeightGradient: \(q.count) activation codes, gradient codes \(codes.rows)×\(o)")
@@ -64,24 +68,16 @@ extension IntegerTraining {
         transposed.withUnsafeBufferPointer { a in
             IntegerGEMM.multiply(a.baseAddress!, lda: n, m: o, packed, aZeroPoint: 128, into: acc, ldc: k)
         }
-        // The GEMM holds Σ (c − 128)(q − 128); the weight gradient needs Σ (c − 128)(q − z).
+        // The GEMM holds Σ (c − 128)(q − 128); the weight gradient needs Σ (c − 128)(q − z), which
+        // fits in Int32 for N ≤ 2¹⁶ (|Σ| < 2¹⁶·128·255), as the column form's product does.
         let shift = Int64(128 - activation.zeroPoint)
-        let activationSums = packed.columnSums.map { Int64($0) + Int64(n) * shift }
-        let dx = Double(activation.step)
+        let activationSums = packed.columnSums.map { Double(Int64($0) + Int64(n) * shift) }
         let perColumn = codes.grouping == .columns
+        let correction = centred.map { Int32(truncatingIfNeeded: shift * $0) }
+        let st = (0..<o).map { Double(codes.step[perColumn ? $0 : 0]) }
+        let centre = (0..<o).map { 128 * Double(codes.step[perColumn ? $0 : 0]) + Double(codes.offset[perColumn ? $0 : 0]) }
         let dw = [Float](unsafeUninitializedCapacity: o * k) { out, initialized in
-            activationSums.withUnsafeBufferPointer { asums in
-                for oc in 0..<o {
-                    let g = perColumn ? oc : 0
-                    let st = Double(codes.step[g]), centre = 128 * Double(codes.step[g]) + Double(codes.offset[g])
-                    let correction = shift * centred[oc]
-                    let src = acc + oc * k, dst = out.baseAddress! + oc * k
-                    for kk in 0..<k {
-                        let total = Int64(src[kk]) + correction
-                        dst[kk] = Float(dx * (st * Double(total) + centre * Double(asums[kk])))
-                    }
-                }
-            }
+            foedus_fqt_wgrad_rows(acc, o, k, correction, activationSums, st, centre, Double(activation.step), out.baseAddress!, reference ? 0 : 1)
             initialized = o * k
         }
         let db = (0..<o).map { oc -> Float in

@@ -24,16 +24,18 @@ extension GradientQuantizer {
     /// - Returns: nil when the fused kernel does not apply: `O` not a multiple of 4, an empty
     ///   gradient, more than ``IntegerTraining/maxReduction`` rows, or `.rows` grouping.
     /// - Precondition: every value finite, `bits` in 2…8.
-    /// `reference: true` runs the scalar C twin of the AVX-512 kernel.
+    /// `reference: true` runs the scalar C twin of the AVX-512 kernel. `range`, when given for
+    /// `.tensor`, is G's minimum and maximum already known (``finiteRange(_:)``), saving a pass.
     public static func packedWeightGradientCodes(_ g: UnsafeBufferPointer<Float>, samples n: Int, channels o: Int, pixels l: Int, bits: Int,
-                                                 grouping: AffineCodes.Grouping, key: RandomKey, reference: Bool = false) -> PackedGradientCodes? {
+                                                 grouping: AffineCodes.Grouping, key: RandomKey, range known: (min: Float, max: Float)? = nil,
+                                                 reference: Bool = false) -> PackedGradientCodes? {
         let rows = n * l
         guard o > 0, o % 4 == 0, rows > 0, rows <= IntegerTraining.maxReduction, grouping != .rows, let base = g.baseAddress else { return nil }
         checkShape("packedWeightGradientCodes", g, rows: rows, cols: o, bits: bits)
         let top = Float((1 << bits) - 1)
         var params: [AffineParameters]
         if grouping == .tensor {
-            let range = rangeOf(base, g.count, "perTensor")
+            let range = known ?? rangeOf(base, g.count, "perTensor")
             params = [AffineParameters](repeating: perTensorParameters(range.min, range.max, top: top), count: o)
         } else {
             params = channelRanges(base, samples: n, channels: o, pixels: l).map { minMaxParameters($0.min, $0.max, top: top) }

@@ -5,6 +5,22 @@ extension GradientQuantizer {
     ///   finite `x` and NaN for NaN or ±∞).
     static func rangeOf(_ x: UnsafePointer<Float>, _ count: Int, _ function: String) -> (min: Float, max: Float) {
         precondition(count > 0, "GradientQuantizer.\(function): range of an empty group")
+        let (lo, hi, poison) = rangeAndPoison(x, count)
+        precondition(poison == 0, "GradientQuantizer.\(function): input contains NaN or infinity")
+        return (lo, hi)
+    }
+
+    /// Minimum and maximum of `x` when every value is finite, nil otherwise (one pass: the
+    /// finiteness check of ``allFinite(_:)`` and the range of ``perTensor(_:rows:cols:bits:key:)``
+    /// together). An empty buffer has range `[0, 0]`.
+    public static func finiteRange(_ x: UnsafeBufferPointer<Float>) -> (min: Float, max: Float)? {
+        guard let base = x.baseAddress, x.count > 0 else { return (0, 0) }
+        let (lo, hi, poison) = rangeAndPoison(base, x.count)
+        return poison == 0 ? (lo, hi) : nil
+    }
+
+    /// Minimum, maximum and `Σ (x − x)` of `count ≥ 1` values.
+    static func rangeAndPoison(_ x: UnsafePointer<Float>, _ count: Int) -> (min: Float, max: Float, poison: Float) {
         typealias Lane = SIMD16<Float>
         var i = 0
         var lo = Float.infinity, hi = -Float.infinity, poison: Float = 0
@@ -29,8 +45,7 @@ extension GradientQuantizer {
             poison += v - v
             i += 1
         }
-        precondition(poison == 0, "GradientQuantizer.\(function): input contains NaN or infinity")
-        return (lo, hi)
+        return (lo, hi, poison)
     }
 
     /// Per-column minimum and maximum of a row-major `rows × cols` matrix (one pass, row by row).

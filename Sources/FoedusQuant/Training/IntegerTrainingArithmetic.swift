@@ -113,8 +113,9 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         return Tensor.customOperation(name, inputs: inputs, value: value) { cotangent in
             // Read the cotangent in place: it is the size of the layer's output.
             cotangent.withUnsafeBufferPointer(as: Float.self) { gp in
-                // The gradient quantizers need finite ranges; a diverged step passes NaN on.
-                guard GradientQuantizer.allFinite(gp), steps.allSatisfy(\.isFinite), scale.step.isFinite else {
+                // The gradient quantizers need finite ranges; a diverged step passes NaN on. The
+                // same pass gives G's range, which PTQ's weight-gradient codes reuse.
+                guard let range = GradientQuantizer.finiteRange(gp), steps.allSatisfy(\.isFinite), scale.step.isFinite else {
                     return shapes.map { Tensor.full(.nan, shape: $0) }
                 }
                 var dx: Tensor?
@@ -123,7 +124,7 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                 if let linearCodes, n <= IntegerTraining.maxReduction {
                     let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: wkey)
                     (dw, db) = IntegerTraining.linearWeightGradient(activationCodes: linearCodes, activation: scale, codes: wc)
-                } else if let packed = GradientCodes.forWeightsPacked(gp, samples: n, channels: o, pixels: l, config: config, key: wkey) {
+                } else if let packed = GradientCodes.forWeightsPacked(gp, samples: n, channels: o, pixels: l, config: config, key: wkey, range: range) {
                     (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: packed)
                 } else {
                     let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: wkey)
