@@ -182,10 +182,16 @@ final class FQTLayerStages {
         if let window, config.gradientQuantizer != .bhq {
             // What the step runs for a convolution under PTQ/PSQ: quantization and GEMM fused per
             // sample; the unfused stages below are shown as parts for comparison.
+            // The step hands over the per-(sample, channel) ranges of G from its finiteness pass.
+            let ranges = g.withUnsafeBufferPointer { GradientQuantizer.finiteRowRanges($0, rows: n * o, cols: l) }
             list.append(("in-grad Q_in + GEMM → image (fused per sample)", { [self] in
-                let dx = g.withUnsafeBufferPointer {
-                    IntegerTraining.inputGradientImages(gradient: $0, window: window, weights: weights, bits: config.gradientBits,
-                                                        grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key.derived("input-gradient"))
+                var dx = [Float](repeating: 0, count: x.count)
+                g.withUnsafeBufferPointer { gp in
+                    dx.withUnsafeMutableBufferPointer {
+                        IntegerTraining.inputGradientImages(gradient: gp, window: window, weights: weights, bits: config.gradientBits,
+                                                            grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key.derived("input-gradient"),
+                                                            channelRanges: ranges, into: $0.baseAddress!)
+                    }
                 }
                 return dx[dx.count / 2]
             }))

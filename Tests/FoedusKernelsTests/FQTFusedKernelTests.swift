@@ -202,6 +202,17 @@ final class FQTFusedInputGradientTests: XCTestCase {
                     }
                     XCTAssertEqual(batched, expected, "C fold, \(window) \(bits) \(grouping)")
                     XCTAssertEqual(fused, expected, "sample by sample, \(window) \(bits) \(grouping)")
+                    // The per-sample ranges derived from per-(sample, channel) ranges of G.
+                    let ranges = g.withUnsafeBufferPointer { GradientQuantizer.finiteRowRanges($0, rows: n * o, cols: l) }
+                    XCTAssertNotNil(ranges)
+                    var derived = [Float](repeating: 0, count: expected.count)
+                    g.withUnsafeBufferPointer { gp in
+                        derived.withUnsafeMutableBufferPointer {
+                            IntegerTraining.inputGradientImages(gradient: gp, window: window, weights: weights, bits: bits, grouping: grouping, key: key,
+                                                                channelRanges: ranges, into: $0.baseAddress!)
+                        }
+                    }
+                    XCTAssertEqual(derived, expected, "derived ranges, \(window) \(bits) \(grouping)")
                 }
             }
         }

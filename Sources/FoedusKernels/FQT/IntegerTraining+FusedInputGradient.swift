@@ -23,8 +23,13 @@ extension IntegerTraining {
 
     /// ``inputGradientImages(gradient:window:weights:bits:grouping:key:)`` into `dx`
     /// (`N·C·H·W` floats, every one written).
+    /// `channelRanges`, when given, holds the minimum and maximum of each `(sample, channel)` row
+    /// of `G` (``GradientQuantizer/finiteRowRanges(_:rows:cols:)``): with every weight step
+    /// positive the per-sample ranges of `G·diag(Δw)` follow from them exactly (multiplying by a
+    /// positive number is monotonic in Float), and the first pass over `G` is skipped.
     public static func inputGradientImages(gradient g: UnsafeBufferPointer<Float>, window w: WindowGeometry, weights: WeightCodes,
-                                           bits: Int, grouping: AffineCodes.Grouping, key: RandomKey, into dx: UnsafeMutablePointer<Float>) {
+                                           bits: Int, grouping: AffineCodes.Grouping, key: RandomKey,
+                                           channelRanges: [(min: Float, max: Float)]? = nil, into dx: UnsafeMutablePointer<Float>) {
         let o = weights.outChannels, l = w.outHeight * w.outWidth, row = o * l
         let n = row > 0 ? g.count / row : 0
         precondition(grouping != .columns && g.count == n * row && (2...8).contains(bits) && weights.k == w.channels * w.kernelH * w.kernelW,
@@ -49,9 +54,22 @@ extension IntegerTraining {
             // Pass 1: the ranges of G·diag(Δw), per sample (min and max do not depend on order).
             var ranges = [(min: Float, max: Float)]()
             ranges.reserveCapacity(n)
-            for s in 0..<n {
-                scale(s)
-                ranges.append(GradientQuantizer.rangeOf(scaled, row, grouping == .tensor ? "perTensor" : "perGroup"))
+            if let channelRanges, channelRanges.count == n * o, steps.allSatisfy({ $0 > 0 }) {
+                for s in 0..<n {
+                    var lo = Float.infinity, hi = -Float.infinity
+                    for c in 0..<o {
+                        let r = channelRanges[s * o + c], m = steps[c]
+                        let a = r.min * m, b = r.max * m
+                        lo = a < lo ? a : lo
+                        hi = b > hi ? b : hi
+                    }
+                    ranges.append((lo, hi))
+                }
+            } else {
+                for s in 0..<n {
+                    scale(s)
+                    ranges.append(GradientQuantizer.rangeOf(scaled, row, grouping == .tensor ? "perTensor" : "perGroup"))
+                }
             }
             let params: [AffineParameters]
             if grouping == .tensor {

@@ -19,6 +19,24 @@ extension GradientQuantizer {
         return poison == 0 ? (lo, hi) : nil
     }
 
+    /// Minimum and maximum of each row of a row-major `rows × cols` matrix (`cols ≥ 1`) when
+    /// every value is finite, nil otherwise. For NCHW `[N, O, L]` with `cols = L` these are the
+    /// per-(sample, channel) ranges from which the tensor's range and, for positive channel
+    /// scales, the ranges of `G·diag(s)` follow exactly (rounding is monotonic).
+    public static func finiteRowRanges(_ x: UnsafeBufferPointer<Float>, rows: Int, cols: Int) -> [(min: Float, max: Float)]? {
+        precondition(rows >= 0 && cols >= 1 && x.count == rows * cols, "GradientQuantizer.finiteRowRanges: \(x.count) values for \(rows)×\(cols)")
+        guard rows > 0, let base = x.baseAddress else { return [] }
+        var ranges = [(min: Float, max: Float)]()
+        ranges.reserveCapacity(rows)
+        var poison: Float = 0
+        for r in 0..<rows {
+            let (lo, hi, p) = rangeAndPoison(base + r * cols, cols)
+            ranges.append((lo, hi))
+            poison += p
+        }
+        return poison == 0 ? ranges : nil
+    }
+
     /// Minimum, maximum and `Σ (x − x)` of `count ≥ 1` values.
     static func rangeAndPoison(_ x: UnsafePointer<Float>, _ count: Int) -> (min: Float, max: Float, poison: Float) {
         typealias Lane = SIMD16<Float>

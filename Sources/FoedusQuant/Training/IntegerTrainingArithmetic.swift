@@ -30,15 +30,16 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         let config = self.config
         // PTQ and PSQ quantize the input gradient sample by sample straight into the GEMM; BHQ's
         // transform mixes samples and takes the batched path.
-        let fused: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> Tensor)?
+        let fused: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey, [(min: Float, max: Float)]?) -> Tensor)?
         let inputShape = x.shape
         switch config.gradientQuantizer {
         case .ptq, .psq:
-            fused = { gp, weights, key in
+            fused = { gp, weights, key, channelRanges in
                 Tensor(shape: inputShape) { (dx: UnsafeMutableBufferPointer<Float>) in
                     guard let base = dx.baseAddress else { return }
                     IntegerTraining.inputGradientImages(gradient: gp, window: g, weights: weights, bits: config.gradientBits,
-                                                        grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key, into: base)
+                                                        grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key,
+                                                        channelRanges: channelRanges, into: base)
                 }
             }
         case .bhq:
@@ -75,7 +76,8 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
     /// activation codes `[N, K]`) selects the linear weight-gradient GEMM, which needs no columns.
     private func layer(_ name: String, x: Tensor, weight: Tensor, bias: Tensor?, ops: QuantizedOperands, columns: [Int8],
                        samples n: Int, k: Int, pixels l: Int, outputShape: [Int], mode: Mode, key: RandomKey?,
-                       fusedInputGradient: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey) -> Tensor)? = nil,
+                       fusedInputGradient: (@Sendable (UnsafeBufferPointer<Float>, IntegerTraining.WeightCodes, RandomKey,
+                                                       [(min: Float, max: Float)]?) -> Tensor)? = nil,
                        linearCodes: [UInt8]? = nil,
                        inputGradient: @escaping @Sendable (AffineCodes, IntegerTraining.WeightCodes) -> [Float]) -> Tensor {
         let o = ops.outChannels
@@ -114,8 +116,12 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
             // Read the cotangent in place: it is the size of the layer's output.
             cotangent.withUnsafeBufferPointer(as: Float.self) { gp in
                 // The gradient quantizers need finite ranges; a diverged step passes NaN on. The
-                // same pass gives G's range, which PTQ's weight-gradient codes reuse.
-                guard let range = GradientQuantizer.finiteRange(gp), steps.allSatisfy(\.isFinite), scale.step.isFinite else {
+                // same pass gives G's range, which PTQ's weight-gradient codes reuse, and for a
+                // convolution quantized sample by sample the per-(sample, channel) ranges its
+                // input gradient's quantizer derives its ranges from.
+                let channelRanges = fusedInputGradient != nil && needsInput && l > 1 ? GradientQuantizer.finiteRowRanges(gp, rows: n * o, cols: l) : nil
+                let known = channelRanges.map { r in (min: r.map(\.min).min() ?? 0, max: r.map(\.max).max() ?? 0) }
+                guard let range = known ?? GradientQuantizer.finiteRange(gp), steps.allSatisfy(\.isFinite), scale.step.isFinite else {
                     return shapes.map { Tensor.full(.nan, shape: $0) }
                 }
                 var dx: Tensor?
@@ -131,7 +137,7 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                     (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: wc)
                 }
                 if needsInput, let fusedInputGradient {
-                    dx = fusedInputGradient(gp, weights, key.derived("input-gradient"))
+                    dx = fusedInputGradient(gp, weights, key.derived("input-gradient"), channelRanges)
                 } else if needsInput {
                     let (xc, transform) = GradientCodes.forInputs(gp, samples: n, channels: o, pixels: l, weightSteps: steps, config: config,
                                                                   key: key.derived("input-gradient"))
