@@ -171,7 +171,8 @@ static FQT_AVX512 void wgrad_codes_avx512(const float *g, long n, long o, long l
 int foedus_fqt_wgrad_codes(const float *g, long n, long o, long l, const float *z, const float *s, const float *cc, float top,
                            uint32_t k0, uint32_t k1, uint32_t domain, int8_t *packed, int32_t *colsum, int vectorized) {
     long nl = n * l;
-    memset(packed, 0, (size_t)(round_up(nl, 4) * round_up(o, 16)));
+    // Both paths write every byte of the n·l × o matrix; only padding needs zeros.
+    if (o % 16 != 0 || nl % 4 != 0) memset(packed, 0, (size_t)(round_up(nl, 4) * round_up(o, 16)));
     memset(colsum, 0, (size_t)o * sizeof(int32_t));
     if (o % 4 != 0) return -1;
 #ifdef FQT_X86
@@ -222,6 +223,46 @@ void foedus_fqt_wgrad_rows(const int32_t *acc, long o, long k, const int32_t *co
             double a = st[oc] * total;
             double b = centre[oc] * asums[kk];
             out[oc * k + kk] = (float)(dx * (a + b));
+        }
+    }
+}
+
+#ifdef FQT_X86
+static FQT_AVX512 void forward_rows_avx512(const int32_t *acc, long o, long samples, long l, const int32_t *correction,
+                                           const float *scale, const float *bias, float *y) {
+    long width = samples * l;
+    for (long oc = 0; oc < o; oc++) {
+        const __m512i vcorr = _mm512_set1_epi32(correction[oc]);
+        const __m512 vscale = _mm512_set1_ps(scale[oc]), vbias = _mm512_set1_ps(bias ? bias[oc] : 0.0f);
+        for (long s = 0; s < samples; s++) {
+            const int32_t *src = acc + oc * width + s * l;
+            float *dst = y + (s * o + oc) * l;
+            for (long p = 0; p < l; p += 16) {
+                __mmask16 m = l - p >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (l - p)) - 1);
+                __m512 v = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_maskz_loadu_epi32(m, src + p), vcorr));
+                _mm512_mask_storeu_ps(dst + p, m, _mm512_add_ps(_mm512_mul_ps(v, vscale), vbias));
+            }
+        }
+    }
+}
+#endif
+
+void foedus_fqt_forward_rows(const int32_t *acc, long o, long samples, long l, const int32_t *correction,
+                             const float *scale, const float *bias, float *y, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) { forward_rows_avx512(acc, o, samples, l, correction, scale, bias, y); return; }
+#endif
+    (void)vectorized;
+    long width = samples * l;
+    for (long oc = 0; oc < o; oc++) {
+        float b = bias ? bias[oc] : 0.0f;
+        for (long s = 0; s < samples; s++) {
+            const int32_t *src = acc + oc * width + s * l;
+            float *dst = y + (s * o + oc) * l;
+            for (long p = 0; p < l; p++) {
+                float v = (float)(int32_t)((uint32_t)src[p] + (uint32_t)correction[oc]) * scale[oc];
+                dst[p] = v + b;
+            }
         }
     }
 }

@@ -125,6 +125,36 @@ final class FQTFusedKernelTests: XCTestCase {
         }
     }
 
+    func testForwardEpilogueEqualsTheScalarLoop() {
+        // Oracle: the Swift epilogue loop (reference: true), exactly; blocks of samples that do
+        // not divide N, odd pixel counts, with and without bias.
+        var data = IntegerTestData(seed: 30)
+        for (n, o, k, l) in [(3, 5, 11, 37), (7, 4, 9, 1), (2, 3, 18, 16)] {
+            let columns = data.int8s(k * n * l), weights = data.int8s(o * k)
+            let sums = (0..<o).map { oc in (0..<k).reduce(Int32(0)) { $0 + Int32(weights[oc * k + $1]) } }
+            let steps: [Float] = (0..<o).map { 0.01 * Float($0 + 1) }
+            let bias: [Float] = (0..<o).map { Float($0) - 1.5 }
+            for withBias in [false, true] {
+                var fast = [Float](repeating: 1, count: n * o * l), slow = [Float](repeating: 2, count: n * o * l)
+                for reference in [false, true] {
+                    columns.withUnsafeBufferPointer { c in
+                        weights.withUnsafeBufferPointer { w in
+                            bias.withUnsafeBufferPointer { b in
+                                let out = UnsafeMutablePointer<Float>.allocate(capacity: n * o * l)
+                                defer { out.deallocate() }
+                                IntegerTraining.forward(columns: c.baseAddress!, k: k, samples: n, pixels: l, zeroPoint: 101, activationStep: 0.02,
+                                                        weights: w.baseAddress!, weightSums: sums, weightSteps: steps, outChannels: o,
+                                                        bias: withBias ? b.baseAddress! : nil, into: out, reference: reference)
+                                if reference { slow = Array(UnsafeBufferPointer(start: out, count: n * o * l)) } else { fast = Array(UnsafeBufferPointer(start: out, count: n * o * l)) }
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(fast, slow, "n \(n) o \(o) k \(k) l \(l) bias \(withBias)")
+            }
+        }
+    }
+
     func testActivationRangeEqualsTheScalarLoop() {
         // Oracle: the scalar min/max over x ∪ {0}; odd counts, all-positive and all-negative data.
         var stream = RandomStream(key: RandomKey(seed: 9))

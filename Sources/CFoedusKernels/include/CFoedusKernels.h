@@ -103,6 +103,11 @@ void foedus_fqt_fold_rescaled(const int32_t *acc, const int32_t *tsums, float st
 /// the scalar twin.
 void foedus_fqt_wgrad_rows(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
                            const double *st, const double *centre, double dx, float *out, int vectorized);
+/// The forward epilogue of a block of `samples` samples: y[s][oc][p] (NCHW, y at the block's first
+/// sample) = (float)(acc[oc][s·l + p] + correction[oc])·scale[oc] + bias[oc] (0 without bias),
+/// product and sum rounded separately; acc is [o, samples·l]. `vectorized` = 0 runs the scalar twin.
+void foedus_fqt_forward_rows(const int32_t *acc, long o, long samples, long l, const int32_t *correction,
+                             const float *scale, const float *bias, float *y, int vectorized);
 /// Stochastic codes q[i] = clamp(⌊v⌋ + (u[i] < v − ⌊v⌋), 0, top), v = (x[i] − z)·s + c (no FMA):
 /// GradientQuantizer's rounding of one group. `vectorized` = 0 runs the scalar twin.
 void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,

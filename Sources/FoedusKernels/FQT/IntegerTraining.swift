@@ -22,9 +22,10 @@ public enum IntegerTraining {
     /// - Parameters:
     ///   - columns: activation codes minus 128, `[K, N·L]` row-major.
     ///   - weights: int8 weights `[O, K]`; `weightSums[o] = Σ_k w[o][k]`.
+    /// `reference: true` runs the scalar twin of the vector epilogue.
     public static func forward(columns: UnsafePointer<Int8>, k: Int, samples n: Int, pixels l: Int, zeroPoint: Int32, activationStep: Float,
                                weights: UnsafePointer<Int8>, weightSums: UnsafePointer<Int32>, weightSteps: UnsafePointer<Float>, outChannels o: Int,
-                               bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+                               bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, reference: Bool = false) {
         let nl = n * l
         // Blocks of whole samples whose int32 product (≤ 64 Ki values) stays in cache until the
         // epilogue turns it into the NCHW output.
@@ -33,19 +34,23 @@ public enum IntegerTraining {
         defer { acc.deallocate() }
         // (q − 128)·w summed; the true reduction is over (q − z) = (q − 128) + (128 − z).
         let shift = 128 - zeroPoint
+        let correction = (0..<o).map { shift &* weightSums[$0] }
+        let scale = (0..<o).map { weightSteps[$0] * activationStep }
         for s0 in stride(from: 0, to: n, by: block) {
             let count = min(block, n - s0), width = count * l
             let packed = PackedInt8Matrix(columns + s0 * l, k: k, n: width, strideK: nl, strideN: 1)
             IntegerGEMM.multiply(weights, lda: k, m: o, packed, into: acc, ldc: width)
+            if !reference {
+                foedus_fqt_forward_rows(acc, o, count, l, correction, scale, bias, y + s0 * o * l, 1)
+                continue
+            }
             for oc in 0..<o {
-                let scale = weightSteps[oc] * activationStep
-                let correction = shift &* weightSums[oc]
                 let b = bias?[oc] ?? 0
                 let row = acc + oc * width
                 for s in 0..<count {
                     let dst = y + ((s0 + s) * o + oc) * l
                     let src = row + s * l
-                    for p in 0..<l { dst[p] = Float(src[p] &+ correction) * scale + b }
+                    for p in 0..<l { dst[p] = Float(src[p] &+ correction[oc]) * scale[oc] + b }
                 }
             }
         }

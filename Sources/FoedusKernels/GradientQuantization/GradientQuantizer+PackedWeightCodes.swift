@@ -41,14 +41,17 @@ extension GradientQuantizer {
             params = channelRanges(base, samples: n, channels: o, pixels: l).map { minMaxParameters($0.min, $0.max, top: top) }
         }
         let z = params.map(\.z), s = params.map(\.s), c = params.map(\.c)
-        var bytes = [Int8](repeating: 0, count: PackedInt8Matrix.packedSize(k: rows, n: o))
+        // The kernel zeroes the packed bytes and the sums itself before writing them.
+        let size = PackedInt8Matrix.packedSize(k: rows, n: o)
         var sums = [Int32](repeating: 0, count: o)
         let philox = key.philoxKey
-        let status = bytes.withUnsafeMutableBufferPointer { b in
-            sums.withUnsafeMutableBufferPointer { cs in
+        var status: Int32 = 0
+        let bytes = [Int8](unsafeUninitializedCapacity: size) { b, initialized in
+            status = sums.withUnsafeMutableBufferPointer { cs in
                 foedus_fqt_wgrad_codes(base, n, o, l, z, s, c, top, philox.x, philox.y, CounterDomain.uniformFloat.rawValue,
                                        b.baseAddress!, cs.baseAddress!, reference ? 0 : 1)
             }
+            initialized = size
         }
         precondition(status == 0, "GradientQuantizer.packedWeightGradientCodes: kernel status \(status)")
         let kept: [AffineParameters] = grouping == .tensor ? [params[0]] : params

@@ -9,9 +9,10 @@ extension PackedInt8Matrix {
     public init(codesMinus128 codes: UnsafePointer<UInt8>, k: Int, n: Int, strideK: Int, strideN: Int, reference: Bool = false) {
         precondition(k >= 0 && n >= 0, "PackedInt8Matrix: invalid sizes k \(k), n \(n)")
         let b = UnsafeRawPointer(codes).assumingMemoryBound(to: Int8.self)
-        var packed = [Int8](repeating: 0, count: foedus_i8_packed_size(k, n))
+        // Both packers write every byte (padding included) and every sum: no zero fill first.
+        let size = foedus_i8_packed_size(k, n)
         var sums = [Int32](repeating: 0, count: n)
-        packed.withUnsafeMutableBufferPointer { p in
+        let packed = [Int8](unsafeUninitializedCapacity: size) { p, initialized in
             sums.withUnsafeMutableBufferPointer { s in
                 if reference {
                     foedus_i8_pack_b_scalar(b, strideK, strideN, k, n, 0x80, p.baseAddress, s.baseAddress)
@@ -19,6 +20,7 @@ extension PackedInt8Matrix {
                     foedus_i8_pack_b_flip(b, strideK, strideN, k, n, 0x80, p.baseAddress, s.baseAddress)
                 }
             }
+            initialized = size
         }
         self.init(packed: packed, k: k, n: n, columnSums: sums)
     }
