@@ -266,3 +266,35 @@ void foedus_fqt_forward_rows(const int32_t *acc, long o, long samples, long l, c
         }
     }
 }
+
+#ifdef FQT_X86
+static FQT_AVX512 int64_t row_sum_avx512(const int8_t *row, long count) {
+    // Σ (x ^ 0x80) as unsigned bytes with vpsadbw, then − 128 per byte.
+    const __m512i flip = _mm512_set1_epi8((char)0x80), zero = _mm512_setzero_si512();
+    __m512i acc = _mm512_setzero_si512();
+    long j = 0;
+    for (; j + 64 <= count; j += 64) acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512((const void *)(row + j)), flip), zero));
+    if (j < count) {
+        __mmask64 m = (__mmask64)((1ull << (count - j)) - 1);
+        // Masked-off bytes load as 0 and flip to 0x80: subtract them with the rest below.
+        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_maskz_loadu_epi8(m, row + j), flip), zero));
+        j += 64;
+    }
+    return _mm512_reduce_add_epi64(acc) - 128 * (int64_t)j;
+}
+#endif
+
+void foedus_fqt_row_sums(const int8_t *rows, long count, long length, long stride, int64_t *sums, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) {
+        for (long r = 0; r < count; r++) sums[r] = row_sum_avx512(rows + r * stride, length);
+        return;
+    }
+#endif
+    (void)vectorized;
+    for (long r = 0; r < count; r++) {
+        int64_t s = 0;
+        for (long j = 0; j < length; j++) s += rows[r * stride + j];
+        sums[r] = s;
+    }
+}

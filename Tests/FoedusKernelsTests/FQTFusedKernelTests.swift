@@ -155,6 +155,23 @@ final class FQTFusedKernelTests: XCTestCase {
         }
     }
 
+    func testActivationRowSumsEqualTheSwiftLoop() {
+        // Oracle: the Swift loop; rows shorter and longer than 64 bytes, extremes.
+        var data = IntegerTestData(seed: 31)
+        for (k, nl) in [(3, 1), (5, 63), (4, 64), (2, 131), (3, 1000)] {
+            var columns = data.int8s(k * nl)
+            columns[0] = -128
+            columns[columns.count - 1] = 127
+            for zeroPoint: Int32 in [0, 128, 255] {
+                let fast = columns.withUnsafeBufferPointer { IntegerTraining.activationRowSums($0.baseAddress!, k: k, reduction: nl, zeroPoint: zeroPoint) }
+                let slow = columns.withUnsafeBufferPointer {
+                    IntegerTraining.activationRowSums($0.baseAddress!, k: k, reduction: nl, zeroPoint: zeroPoint, reference: true)
+                }
+                XCTAssertEqual(fast, slow, "\(k)x\(nl) z \(zeroPoint)")
+            }
+        }
+    }
+
     func testActivationRangeEqualsTheScalarLoop() {
         // Oracle: the scalar min/max over x ∪ {0}; odd counts, all-positive and all-negative data.
         var stream = RandomStream(key: RandomKey(seed: 9))

@@ -108,6 +108,9 @@ void foedus_fqt_wgrad_rows(const int32_t *acc, long o, long k, const int32_t *co
 /// product and sum rounded separately; acc is [o, samples·l]. `vectorized` = 0 runs the scalar twin.
 void foedus_fqt_forward_rows(const int32_t *acc, long o, long samples, long l, const int32_t *correction,
                              const float *scale, const float *bias, float *y, int vectorized);
+/// sums[r] = Σ_j rows[r·stride + j] over j < length, for r < count (int8 values, exact in int64).
+/// `vectorized` = 0 runs the scalar twin.
+void foedus_fqt_row_sums(const int8_t *rows, long count, long length, long stride, int64_t *sums, int vectorized);
 /// Stochastic codes q[i] = clamp(⌊v⌋ + (u[i] < v − ⌊v⌋), 0, top), v = (x[i] − z)·s + c (no FMA):
 /// GradientQuantizer's rounding of one group. `vectorized` = 0 runs the scalar twin.
 void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,

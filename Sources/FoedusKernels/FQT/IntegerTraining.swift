@@ -108,10 +108,14 @@ public enum IntegerTraining {
                                codeSums: codeSums, step: step, offset: offset, perColumn: perColumn, weightGradient: dw, biasGradient: db)
     }
 
-    /// Σ_j (q − z) per row of the `[K, N·L]` columns, for the offset term (Int32 per chunk:
-    /// |Σ| < 128·2¹⁶).
-    static func activationRowSums(_ columns: UnsafePointer<Int8>, k: Int, reduction nl: Int, zeroPoint: Int32) -> [Int64] {
+    /// Σ_j (q − z) per row of the `[K, N·L]` columns, for the offset term: the C kernel
+    /// (`vpsadbw`), or with `reference: true` the Swift loop (Int32 per chunk: |Σ| < 128·2¹⁶).
+    static func activationRowSums(_ columns: UnsafePointer<Int8>, k: Int, reduction nl: Int, zeroPoint: Int32, reference: Bool = false) -> [Int64] {
         var sums = [Int64](repeating: 0, count: k)
+        if !reference {
+            sums.withUnsafeMutableBufferPointer { foedus_fqt_row_sums(columns, k, nl, nl, $0.baseAddress!, 1) }
+            return sums.map { $0 + Int64(nl) * Int64(128 - zeroPoint) }
+        }
         for kk in 0..<k {
             let row = columns + kk * nl
             var s: Int64 = 0
