@@ -88,6 +88,8 @@ final class FQTLayerStages {
     let cols: [Int8]
     let weights: Weights
     let weightCodes: AffineCodes
+    /// The packed codes the step uses when the fused kernel applies (nil: `weightCodes`).
+    let packedWeightCodes: PackedGradientCodes?
     let inputCodes: AffineCodes?
     let transform: BlockHouseholder?
     let columnGradient: [Float]?
@@ -120,8 +122,9 @@ final class FQTLayerStages {
         // The chain of intermediates.
         (scale, codes) = Self.activationQuantization(x, bits: config.activationBits)
         cols = Self.im2col(codes, zeroPoint: scale.zeroPoint, n: n, k: k, l: l, window: window)
-        weights = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits)
+        weights = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits, transposing: window != nil)
         weightCodes = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
+        packedWeightCodes = Self.packedWeightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
         if needsInput {
             let (codes, transform) = Self.inputGradientCodes(g, n: n, o: o, l: l, steps: weights.steps, config: config,
                                                              key: key.derived("input-gradient"))
@@ -146,25 +149,62 @@ final class FQTLayerStages {
                 Float(Self.im2col(codes, zeroPoint: scale.zeroPoint, n: n, k: k, l: l, window: window)[k * n * l / 2])
             }),
             ("weight quant (+ sums, wᵀ)", { [self] in
-                let w = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits)
+                let w = Self.weightQuantization(weight, o: o, k: k, bits: config.weightBits, transposing: window != nil)
                 return w.steps[0] + Float(w.transposedSums[0])
             }),
             ("forward GEMM (IntegerTraining.forward)", { [self] in
                 Self.forwardGEMM(cols, scale: scale, weights: weights, bias: bias, n: n, o: o, k: k, l: l)[n * o * l / 2]
             }),
-            ("w-grad quant (transpose to [N·L, O] + Q_w)", { [self] in
+            ("w-grad quant (Q_w into the packed GEMM operand)", { [self] in
+                if window != nil, packedWeightCodes != nil, let c = Self.packedWeightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient")) {
+                    return c.step[0] + Float(c.packed.columnSums[0])
+                }
                 let c = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
                 return c.step[0] + Float(c.codes[c.codes.count / 2])
             }),
-            ("  of which transpose to [N·L, O]", { [self] in
-                let t = Self.transposeToPixelsByChannels(g, n: n, o: o, l: l)
-                return t[t.count / 2]
+            ("  unfused: transpose to [N·L, O] + Q_w", { [self] in
+                let c = Self.weightGradientCodes(g, n: n, o: o, l: l, config: config, key: key.derived("weight-gradient"))
+                return c.step[0] + Float(c.codes[c.codes.count / 2])
             }),
             ("w-grad GEMM (weightGradient)", { [self] in
-                Self.weightGradientGEMM(cols, scale: scale, codes: weightCodes, n: n, o: o, k: k, l: l)
+                if window == nil {
+                    let (dw, db) = IntegerTraining.linearWeightGradient(activationCodes: codes, activation: scale, codes: weightCodes)
+                    return dw[dw.count / 2] + db[0]
+                }
+                if let packedWeightCodes {
+                    let (dw, db) = IntegerTraining.weightGradient(columns: cols, k: k, activation: scale, codes: packedWeightCodes)
+                    return dw[dw.count / 2] + db[0]
+                }
+                return Self.weightGradientGEMM(cols, scale: scale, codes: weightCodes, n: n, o: o, k: k, l: l)
             }),
         ]
         guard needsInput, let inputCodes, let columnGradient else { return list }
+        if let window, config.gradientQuantizer != .bhq {
+            // What the step runs for a convolution under PTQ/PSQ: quantization and GEMM fused per
+            // sample; the unfused stages below are shown as parts for comparison.
+            // The step hands over the per-(sample, channel) ranges of G from its finiteness pass.
+            let ranges = g.withUnsafeBufferPointer { GradientQuantizer.finiteRowRanges($0, rows: n * o, cols: l) }
+            list.append(("in-grad Q_in + GEMM → image (fused per sample)", { [self] in
+                var dx = [Float](repeating: 0, count: x.count)
+                g.withUnsafeBufferPointer { gp in
+                    dx.withUnsafeMutableBufferPointer {
+                        IntegerTraining.inputGradientImages(gradient: gp, window: window, weights: weights, bits: config.gradientBits,
+                                                            grouping: config.gradientQuantizer == .ptq ? .tensor : .rows, key: key.derived("input-gradient"),
+                                                            channelRanges: ranges, into: $0.baseAddress!)
+                    }
+                }
+                return dx[dx.count / 2]
+            }))
+            list.append(("  unfused: scale by Δw + Q_in", { [self] in
+                let (c, _) = Self.inputGradientCodes(g, n: n, o: o, l: l, steps: weights.steps, config: config, key: key.derived("input-gradient"))
+                return c.step[0] + Float(c.codes[c.codes.count / 2])
+            }))
+            list.append(("  unfused: GEMM → image (inputGradientImages)", { [self] in
+                let dx = Self.inputGradientGEMM(inputCodes, n: n, o: o, l: l, k: k, weights: weights, window: window)
+                return dx[dx.count / 2]
+            }))
+            return list
+        }
         list.append(("in-grad quant (scale by Δw + Q_in)", { [self] in
             let (c, t) = Self.inputGradientCodes(g, n: n, o: o, l: l, steps: weights.steps, config: config, key: key.derived("input-gradient"))
             return c.step[0] + Float(c.codes[c.codes.count / 2]) + Float(t?.rows ?? 0)
@@ -213,8 +253,8 @@ final class FQTLayerStages {
     }
 
     /// `QuantizedOperands`' weight codes, then the layer's weight sums and `wᵀ` with its sums.
-    static func weightQuantization(_ weight: [Float], o: Int, k: Int, bits: Int) -> Weights {
-        weight.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: bits) }
+    static func weightQuantization(_ weight: [Float], o: Int, k: Int, bits: Int, transposing: Bool = true) -> Weights {
+        weight.withUnsafeBufferPointer { IntegerTraining.WeightCodes($0, outChannels: o, bits: bits, transposing: transposing) }
     }
 
     static func forwardGEMM(_ cols: [Int8], scale: IntegerTraining.ActivationScale, weights: Weights, bias: [Float]?,
@@ -245,6 +285,11 @@ final class FQTLayerStages {
         g.withUnsafeBufferPointer { GradientCodes.forWeights($0, samples: n, channels: o, pixels: l, config: config, key: key) }
     }
 
+    /// `GradientCodes.forWeightsPacked`: the same codes written into the GEMM's packed operand.
+    static func packedWeightGradientCodes(_ g: [Float], n: Int, o: Int, l: Int, config: QuantizedTraining, key: RandomKey) -> PackedGradientCodes? {
+        g.withUnsafeBufferPointer { GradientCodes.forWeightsPacked($0, samples: n, channels: o, pixels: l, config: config, key: key) }
+    }
+
     static func transposeToPixelsByChannels(_ g: [Float], n: Int, o: Int, l: Int) -> [Float] {
         g.withUnsafeBufferPointer { GradientCodes.weightLayout($0, samples: n, channels: o, pixels: l) }
     }
@@ -272,8 +317,7 @@ final class FQTLayerStages {
             return IntegerTraining.inputGradientImages(codes: xc, outChannels: o, window: window, weightsTransposed: weights.transposed,
                                                        transposedSums: weights.transposedSums)
         }
-        return IntegerTraining.inputGradient(codes: xc, outChannels: o, pixels: l, weightsTransposed: weights.transposed,
-                                             transposedSums: weights.transposedSums, k: k)
+        return IntegerTraining.linearInputGradient(codes: xc, weights: weights)
     }
 }
 
@@ -328,7 +372,7 @@ struct FQTStageProfile {
         /// Seconds per call, median over repeats, per column (absent: not run in that step).
         var seconds: [Column: Double] = [:]
         /// A part of the stage above it ("of which …"), not added to totals.
-        var isPart: Bool { stage.hasPrefix("  of which") }
+        var isPart: Bool { stage.hasPrefix("  ") }
     }
 
     var rows: [Row] = []

@@ -30,8 +30,9 @@ int foedus_int_backend(int requested) {
 
 long foedus_i8_packed_size(long k, long n) { return roundup(k, 4) * roundup(n, 16); }
 
-void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, long n,
-                      int8_t *packed, int32_t *colsum) {
+// The scalar reference of foedus_i8_pack_b_flip (and the path for strided or non-VNNI B).
+void foedus_i8_pack_b_scalar(const int8_t *b, long stride_k, long stride_n, long k, long n, uint8_t flip,
+                             int8_t *packed, int32_t *colsum) {
     long kp = roundup(k, 4), np = roundup(n, 16);
     memset(packed, 0, (size_t)(kp * np));
     for (long p0 = 0; p0 < np; p0 += PANEL) {
@@ -39,7 +40,7 @@ void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, lon
         int8_t *panel = packed + p0 * kp;
         for (long kk = 0; kk < k; kk++) {
             int8_t *row = panel + (kk / 4) * w * 4 + (kk % 4);
-            for (long j = 0; j < w && p0 + j < n; j++) row[j * 4] = b[kk * stride_k + (p0 + j) * stride_n];
+            for (long j = 0; j < w && p0 + j < n; j++) row[j * 4] = (int8_t)((uint8_t)b[kk * stride_k + (p0 + j) * stride_n] ^ flip);
         }
     }
     // Walk B along its contiguous dimension: column by column over a row-major [K, N] B
@@ -48,15 +49,72 @@ void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, lon
         memset(colsum, 0, (size_t)n * sizeof(int32_t));
         for (long kk = 0; kk < k; kk++) {
             const int8_t *row = b + kk * stride_k;
-            for (long j = 0; j < n; j++) colsum[j] += row[j * stride_n];
+            for (long j = 0; j < n; j++) colsum[j] += (int8_t)((uint8_t)row[j * stride_n] ^ flip);
         }
     } else {
         for (long j = 0; j < n; j++) {
             int32_t s = 0;
-            for (long kk = 0; kk < k; kk++) s += b[kk * stride_k + j * stride_n];
+            for (long kk = 0; kk < k; kk++) s += (int8_t)((uint8_t)b[kk * stride_k + j * stride_n] ^ flip);
             colsum[j] = s;
         }
     }
+}
+
+#ifdef FOEDUS_X86
+// Row-major B (stride_n = 1): four rows of 16 columns become one 64-byte store of the packed
+// layout (byte q of dword j = row 4g + q, column j), the column sums ride along in registers.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void pack_b_rows_avx512(const int8_t *b, long stride_k, long k, long n, uint8_t flip, int8_t *packed, int32_t *colsum) {
+    long kp = roundup(k, 4), np = roundup(n, 16);
+    const __m128i vflip = _mm_set1_epi8((char)flip);
+    const __m512i low = _mm512_set1_epi32(0xFF);
+    for (long p0 = 0; p0 < np; p0 += PANEL) {
+        long w = np - p0 < PANEL ? np - p0 : PANEL;
+        int chunks = (int)(w / 16);
+        int8_t *panel = packed + p0 * kp;
+        __m512i sums[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+        __mmask16 masks[4];
+        for (int c = 0; c < chunks; c++) {
+            long left = n - (p0 + 16 * c);
+            masks[c] = left >= 16 ? (__mmask16)0xFFFF : (left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1));
+        }
+        for (long g = 0; g < kp / 4; g++) {
+            for (int c = 0; c < chunks; c++) {
+                __m512i lanes[4];
+                for (int q = 0; q < 4; q++) {
+                    long kk = 4 * g + q;
+                    __m128i bytes = _mm_setzero_si128();
+                    if (kk < k) bytes = _mm_xor_si128(_mm_maskz_loadu_epi8(masks[c], b + kk * stride_k + p0 + 16 * c), vflip);
+                    // Masked-off columns must stay 0 after the flip.
+                    bytes = _mm_maskz_mov_epi8(kk < k ? masks[c] : 0, bytes);
+                    lanes[q] = _mm512_cvtepi8_epi32(bytes);
+                }
+                sums[c] = _mm512_add_epi32(sums[c], _mm512_add_epi32(_mm512_add_epi32(lanes[0], lanes[1]), _mm512_add_epi32(lanes[2], lanes[3])));
+                __m512i word = _mm512_or_si512(
+                    _mm512_or_si512(_mm512_and_si512(lanes[0], low), _mm512_slli_epi32(_mm512_and_si512(lanes[1], low), 8)),
+                    _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(lanes[2], low), 16), _mm512_slli_epi32(lanes[3], 24)));
+                _mm512_storeu_si512((void *)(panel + (g * w + 16 * c) * 4), word);
+            }
+        }
+        for (int c = 0; c < chunks; c++) _mm512_mask_storeu_epi32(colsum + p0 + 16 * c, masks[c], sums[c]);
+    }
+}
+#endif
+
+void foedus_i8_pack_b_flip(const int8_t *b, long stride_k, long stride_n, long k, long n, uint8_t flip,
+                           int8_t *packed, int32_t *colsum) {
+#ifdef FOEDUS_X86
+    if (stride_n == 1 && foedus_int_backend(FOEDUS_INT_AUTO) == FOEDUS_INT_VNNI) {
+        pack_b_rows_avx512(b, stride_k, k, n, flip, packed, colsum);
+        return;
+    }
+#endif
+    foedus_i8_pack_b_scalar(b, stride_k, stride_n, k, n, flip, packed, colsum);
+}
+
+void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, long n,
+                      int8_t *packed, int32_t *colsum) {
+    foedus_i8_pack_b_flip(b, stride_k, stride_n, k, n, 0, packed, colsum);
 }
 
 // The A operand of one tile: 4 consecutive k-values of a row as one little-endian word; the

@@ -9,24 +9,7 @@
 #include <immintrin.h>
 #endif
 
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u
-#define PHILOX_W1 0xBB67AE85u
-
-static inline void philox_block(uint32_t c[4], uint32_t k0, uint32_t k1) {
-    uint32_t x0 = c[0], x1 = c[1], x2 = c[2], x3 = c[3];
-    for (int round = 0; round < 10; round++) {
-        if (round > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
-        uint64_t p0 = (uint64_t)PHILOX_M0 * x0, p1 = (uint64_t)PHILOX_M1 * x2;
-        uint32_t h0 = (uint32_t)(p0 >> 32), l0 = (uint32_t)p0, h1 = (uint32_t)(p1 >> 32), l1 = (uint32_t)p1;
-        x0 = h1 ^ x1 ^ k0;
-        x1 = l1;
-        x2 = h0 ^ x3 ^ k1;
-        x3 = l0;
-    }
-    c[0] = x0; c[1] = x1; c[2] = x2; c[3] = x3;
-}
+#include "philox_block.h"
 
 static inline float uniform_of(uint32_t word, float low, float width, float top) {
     float v = low + (float)(word >> 8) * 0x1p-24f * width;
@@ -46,52 +29,73 @@ static void uniform_scalar(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t e
 #ifdef FOEDUS_PHILOX_X86
 #define AVX512_TARGET __attribute__((target("avx512f")))
 
-static inline AVX512_TARGET __m512i mulhi32(__m512i a, __m512i m) {
-    __m512i even = _mm512_mul_epu32(a, m);
-    __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
-    return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+// 16 consecutive blocks from block index b (64 floats, block j's word q at 4j + q).
+// Words (w0, w1, w2, w3) of 16 blocks → 64 floats in element order (block j's word q at 4j + q):
+// a 4 × 16 transpose in registers.
+static inline AVX512_TARGET __attribute__((always_inline)) void
+store_interleaved(__m512 w0, __m512 w1, __m512 w2, __m512 w3, float *dst) {
+    __m512 t0 = _mm512_unpacklo_ps(w0, w1), t1 = _mm512_unpackhi_ps(w0, w1);
+    __m512 t2 = _mm512_unpacklo_ps(w2, w3), t3 = _mm512_unpackhi_ps(w2, w3);
+    __m512 u0 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+    __m512 u1 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+    __m512 u2 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+    __m512 u3 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+    // 128-bit lane k of u_m holds block 4k + m; gather lane k of u0..u3 into output vector k.
+    __m512 v0 = _mm512_shuffle_f32x4(u0, u1, 0x44), v1 = _mm512_shuffle_f32x4(u0, u1, 0xEE);
+    __m512 v2 = _mm512_shuffle_f32x4(u2, u3, 0x44), v3 = _mm512_shuffle_f32x4(u2, u3, 0xEE);
+    _mm512_storeu_ps(dst, _mm512_shuffle_f32x4(v0, v2, 0x88));
+    _mm512_storeu_ps(dst + 16, _mm512_shuffle_f32x4(v0, v2, 0xDD));
+    _mm512_storeu_ps(dst + 32, _mm512_shuffle_f32x4(v1, v3, 0x88));
+    _mm512_storeu_ps(dst + 48, _mm512_shuffle_f32x4(v1, v3, 0xDD));
 }
 
-// 16 consecutive blocks from block index b (64 floats, block j's word q at 4j + q).
+static inline AVX512_TARGET __attribute__((always_inline)) void
+counters(uint64_t b, uint32_t domain, __m512i x[4]) {
+    uint32_t lo[16], hi[16];
+    for (int j = 0; j < 16; j++) {
+        // Element indices wrap modulo 2^64, so block indices wrap modulo 2^62.
+        uint64_t block = (b + (uint64_t)j) & ((1ull << 62) - 1);
+        lo[j] = (uint32_t)block;
+        hi[j] = (uint32_t)(block >> 32);
+    }
+    x[0] = _mm512_loadu_si512(lo);
+    x[1] = _mm512_loadu_si512(hi);
+    x[2] = _mm512_set1_epi32((int)domain);
+    x[3] = _mm512_setzero_si512();
+}
+
+static inline AVX512_TARGET __attribute__((always_inline)) void
+emit_uniforms(const __m512i x[4], __m512 vlow, __m512 vwidth, __m512 vtop, float *dst) {
+    const __m512 scale = _mm512_set1_ps(0x1p-24f);
+    __m512 w[4];
+    for (int q = 0; q < 4; q++) {
+        __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(x[q], 8)), scale);
+        // Separate multiply and add (no FMA), as the Swift reference rounds.
+        __m512 v = _mm512_add_ps(vlow, _mm512_mul_ps(u, vwidth));
+        w[q] = _mm512_min_ps(v, vtop);
+    }
+    store_interleaved(w[0], w[1], w[2], w[3], dst);
+}
+
+// Consecutive blocks from block index b, 16 per batch (64 floats, block j's word q at 4j + q),
+// two batches at a time.
 static AVX512_TARGET void uniform_avx512(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t b, long blocks,
                                          float low, float width, float top, float *out) {
-    const __m512i m0 = _mm512_set1_epi32((int)PHILOX_M0), m1 = _mm512_set1_epi32((int)PHILOX_M1);
     const __m512 vlow = _mm512_set1_ps(low), vwidth = _mm512_set1_ps(width), vtop = _mm512_set1_ps(top);
-    const __m512 scale = _mm512_set1_ps(0x1p-24f);
-    uint32_t lo[16], hi[16];
-    float words[4][16];
-    for (long g = 0; g + 16 <= blocks; g += 16, b += 16) {
-        for (int j = 0; j < 16; j++) {
-            // Element indices wrap modulo 2^64, so block indices wrap modulo 2^62.
-            uint64_t block = (b + (uint64_t)j) & ((1ull << 62) - 1);
-            lo[j] = (uint32_t)block;
-            hi[j] = (uint32_t)(block >> 32);
-        }
-        __m512i x0 = _mm512_loadu_si512(lo), x1 = _mm512_loadu_si512(hi);
-        __m512i x2 = _mm512_set1_epi32((int)domain), x3 = _mm512_setzero_si512();
-        uint32_t kk0 = k0, kk1 = k1;
-        for (int round = 0; round < 10; round++) {
-            if (round > 0) { kk0 += PHILOX_W0; kk1 += PHILOX_W1; }
-            __m512i h0 = mulhi32(x0, m0), l0 = _mm512_mullo_epi32(x0, m0);
-            __m512i h1 = mulhi32(x2, m1), l1 = _mm512_mullo_epi32(x2, m1);
-            __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(h1, x1), _mm512_set1_epi32((int)kk0));
-            __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(h0, x3), _mm512_set1_epi32((int)kk1));
-            x0 = n0; x1 = l1; x2 = n2; x3 = l0;
-        }
-        __m512i xs[4] = {x0, x1, x2, x3};
-        for (int q = 0; q < 4; q++) {
-            __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(xs[q], 8)), scale);
-            // Separate multiply and add (no FMA), as the Swift reference rounds.
-            __m512 v = _mm512_add_ps(vlow, _mm512_mul_ps(u, vwidth));
-            _mm512_storeu_ps(words[q], _mm512_min_ps(v, vtop));
-        }
-        float *dst = out + 4 * g;
-        for (int j = 0; j < 16; j++) {
-            dst[4 * j] = words[0][j];
-            dst[4 * j + 1] = words[1][j];
-            dst[4 * j + 2] = words[2][j];
-            dst[4 * j + 3] = words[3][j];
-        }
+    long g = 0;
+    for (; g + 32 <= blocks; g += 32, b += 32) {
+        __m512i x[4], y[4];
+        counters(b, domain, x);
+        counters(b + 16, domain, y);
+        philox16x2(x, y, k0, k1);
+        emit_uniforms(x, vlow, vwidth, vtop, out + 4 * g);
+        emit_uniforms(y, vlow, vwidth, vtop, out + 4 * g + 64);
+    }
+    for (; g + 16 <= blocks; g += 16, b += 16) {
+        __m512i x[4];
+        counters(b, domain, x);
+        philox16(&x[0], &x[1], &x[2], &x[3], k0, k1);
+        emit_uniforms(x, vlow, vwidth, vtop, out + 4 * g);
     }
 }
 

@@ -23,6 +23,14 @@ long foedus_i8_packed_size(long k, long n);
 /// colsum[n] = Σ_k B[k][n] (n entries).
 void foedus_i8_pack_b(const int8_t *b, long stride_k, long stride_n, long k, long n,
                       int8_t *packed, int32_t *colsum);
+/// foedus_i8_pack_b of B with every byte xor `flip` first (0x80 turns uint8 codes c into the
+/// int8 c − 128); column sums are of the flipped values. Row-major B (stride_n = 1) on an
+/// AVX-512 CPU runs a vector path, bit-identical to foedus_i8_pack_b_scalar.
+void foedus_i8_pack_b_flip(const int8_t *b, long stride_k, long stride_n, long k, long n, uint8_t flip,
+                           int8_t *packed, int32_t *colsum);
+/// The scalar reference twin of foedus_i8_pack_b_flip.
+void foedus_i8_pack_b_scalar(const int8_t *b, long stride_k, long stride_n, long k, long n, uint8_t flip,
+                             int8_t *packed, int32_t *colsum);
 
 /// C[i][j] = Σ_k (A[i][k] − a_zero)·B[k][j] + bias[j], wrapping int32 arithmetic (exact when the
 /// true result fits). A is row-major with leading dimension lda, read as int8 when a_signed,

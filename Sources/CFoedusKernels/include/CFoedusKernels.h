@@ -86,5 +86,43 @@ void foedus_philox_uniform_f32(uint32_t k0, uint32_t k1, uint32_t domain, uint64
 void foedus_fqt_quantize_u8(const float *x, long n, float inv_step, float zero, float top, uint8_t *q);
 /// FQT symmetric weight codes: q[i] = clamp(round_half_away(w[i] / step), −top, top).
 void foedus_fqt_quantize_s8(const float *w, long n, float step, float top, int8_t *q);
+/// im2col of FQT activation codes: cols[(c·kh + i)·kw + j][s·L + oy·ow + ox] (L = oh·ow) holds
+/// x[s][c][iy][ix] − 128 as int8 (the byte flipped), `pad_value` where the tap is outside the image.
+void foedus_fqt_im2col(const uint8_t *x, long n, long channels, long h, long w, long kh, long kw,
+                       long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow,
+                       int8_t pad_value, int8_t *cols);
+/// One sample's input gradient from the int32 product acc [K, L] (K = channels·kh·kw rows):
+/// row r rescaled to acc·step + ((128·tsums[r])·step + offset·tsums[r]) and folded (col2im) into
+/// dx (channels × h × w floats, overwritten), in IntegerTraining's order of additions.
+void foedus_fqt_fold_rescaled(const int32_t *acc, const int32_t *tsums, float step, float offset,
+                              long channels, long h, long w, long kh, long kw, long sh, long sw,
+                              long ph, long pw, long dh, long dw, long oh, long ow, float *dx);
+/// A weight gradient's rows from its int32 product acc [o, k]: out[oc·k + kk] =
+/// (float)(dx·(st[oc]·(double)(acc + correction[oc]) + centre[oc]·asums[kk])) in double, each
+/// product and sum rounded as written; acc + correction must fit in int32. `vectorized` = 0 runs
+/// the scalar twin.
+void foedus_fqt_wgrad_rows(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
+                           const double *st, const double *centre, double dx, float *out, int vectorized);
+/// The forward epilogue of a block of `samples` samples: y[s][oc][p] (NCHW, y at the block's first
+/// sample) = (float)(acc[oc][s·l + p] + correction[oc])·scale[oc] + bias[oc] (0 without bias),
+/// product and sum rounded separately; acc is [o, samples·l]. `vectorized` = 0 runs the scalar twin.
+void foedus_fqt_forward_rows(const int32_t *acc, long o, long samples, long l, const int32_t *correction,
+                             const float *scale, const float *bias, float *y, int vectorized);
+/// sums[r] = Σ_j rows[r·stride + j] over j < length, for r < count (int8 values, exact in int64).
+/// `vectorized` = 0 runs the scalar twin.
+void foedus_fqt_row_sums(const int8_t *rows, long count, long length, long stride, int64_t *sums, int vectorized);
+/// Stochastic codes q[i] = clamp(⌊v⌋ + (u[i] < v − ⌊v⌋), 0, top), v = (x[i] − z)·s + c (no FMA):
+/// GradientQuantizer's rounding of one group. `vectorized` = 0 runs the scalar twin.
+void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,
+                            uint8_t *q, int vectorized);
+/// The weight-gradient codes of an NCHW gradient G [n, o, l] read as the [n·l, o] matrix (row
+/// r = sample·l + pixel, column c = channel): element e = r·o + c takes uniform e of the Philox
+/// stream (k0, k1, domain) — RandomStream's Float uniform on [0, 1) at offset e — and the rounding
+/// of foedus_fqt_round_codes with channel c's z[c], s[c], cc[c]. Codes − 128 are written straight
+/// into the packed int8 layout of that [n·l, o] matrix (foedus_i8_packed_size(n·l, o) bytes, padding
+/// zeroed) with colsum[c] = Σ_r (code − 128). Returns 0; −1 when o is not a multiple of 4 (nothing
+/// written but zeros), −2 when scratch memory is short. `vectorized` = 0 runs the scalar twin.
+int foedus_fqt_wgrad_codes(const float *g, long n, long o, long l, const float *z, const float *s, const float *cc, float top,
+                           uint32_t k0, uint32_t k1, uint32_t domain, int8_t *packed, int32_t *colsum, int vectorized);
 
 #endif

@@ -26,6 +26,29 @@ extension IntegerTraining {
         return (dw, db)
     }
 
+    /// The weight gradient from codes already in the GEMM's packed layout: `columns` `[K, N·L]`.
+    /// - Returns: `∇W` `[O, K]` and `∇b` `[O]`, equal to the unpacked form on the same codes.
+    public static func weightGradient(columns: [Int8], k: Int, activation: ActivationScale, codes: PackedGradientCodes) -> (weights: [Float], bias: [Float]) {
+        let o = codes.packed.n, nl = codes.packed.k
+        precondition(columns.count == k * nl, "IntegerTraining.weightGradient: \(columns.count) column values for \(k)×\(nl)")
+        var dw = [Float](repeating: 0, count: o * k)
+        var db = [Float](repeating: 0, count: o)
+        columns.withUnsafeBufferPointer { c in
+            codes.step.withUnsafeBufferPointer { st in
+                codes.offset.withUnsafeBufferPointer { off in
+                    dw.withUnsafeMutableBufferPointer { d in
+                        db.withUnsafeMutableBufferPointer { b in
+                            weightGradient(columns: c.baseAddress!, k: k, zeroPoint: activation.zeroPoint, activationStep: activation.step,
+                                           packed: codes.packed, step: st.baseAddress!, offset: off.baseAddress!,
+                                           perColumn: codes.grouping == .columns, weightGradient: d.baseAddress!, biasGradient: b.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        return (dw, db)
+    }
+
     /// ``inputGradient(codes:samples:outChannels:pixels:step:offset:perRow:weightsTransposed:transposedSums:k:into:)``
     /// over arrays: gradient codes `[N, O·L]` grouped per tensor or per row, `wᵀ` `[K, O]`.
     /// - Returns: per-sample column gradients `[N, K, L]`.
@@ -52,10 +75,10 @@ extension IntegerTraining {
         return out
     }
 
-    /// ``inputGradientImages(codes:samples:outChannels:window:step:offset:perRow:weightsTransposed:transposedSums:into:)``
+    /// ``inputGradientImages(codes:samples:outChannels:window:step:offset:perRow:weightsTransposed:transposedSums:into:reference:)``
     /// over arrays: gradient codes `[N, O·L]`, `wᵀ` `[K, O]`; returns `∇X` `[N, C·H·W]`.
     public static func inputGradientImages(codes: AffineCodes, outChannels o: Int, window g: WindowGeometry,
-                                           weightsTransposed: [Int8], transposedSums: [Int32]) -> [Float] {
+                                           weightsTransposed: [Int8], transposedSums: [Int32], reference: Bool = false) -> [Float] {
         let n = codes.rows, l = g.outHeight * g.outWidth, k = g.channels * g.kernelH * g.kernelW
         precondition(codes.cols == o * l && weightsTransposed.count == k * o && transposedSums.count == k,
                      "IntegerTraining.inputGradientImages: codes \(codes.rows)×\(codes.cols), wᵀ \(weightsTransposed.count) for \(g), O \(o)")
@@ -68,7 +91,7 @@ extension IntegerTraining {
                             out.withUnsafeMutableBufferPointer { d in
                                 inputGradientImages(codes: q.baseAddress!, samples: n, outChannels: o, window: g, step: st.baseAddress!,
                                                     offset: off.baseAddress!, perRow: codes.grouping == .rows, weightsTransposed: wt.baseAddress!,
-                                                    transposedSums: ts.baseAddress!, into: d.baseAddress!)
+                                                    transposedSums: ts.baseAddress!, into: d.baseAddress!, reference: reference)
                             }
                         }
                     }

@@ -14,12 +14,7 @@ extension IntegerTraining {
         /// An all-zero tensor gets step 1; a tensor holding NaN or ±∞ gets a NaN step.
         public init(_ x: UnsafeBufferPointer<Float>, bits: Int) {
             precondition((2...8).contains(bits), "IntegerTraining.ActivationScale: \(bits) bits (2…8)")
-            var lo: Float = 0, hi: Float = 0, poison: Float = 0
-            for v in x {
-                lo = Swift.min(lo, v)
-                hi = Swift.max(hi, v)
-                poison += v - v
-            }
+            let (lo, hi, poison) = IntegerTraining.rangeWithZero(x)
             let levels = Float((1 << bits) - 1)
             let range = hi - lo
             self.bits = bits
@@ -100,12 +95,7 @@ extension IntegerTraining {
         let k = w.count / o
         let top = Float((1 << (bits - 1)) - 1)
         for oc in 0..<o {
-            var m: Float = 0, poison: Float = 0
-            for i in 0..<k {
-                let v = w[oc * k + i]
-                m = Swift.max(m, abs(v))
-                poison += v - v
-            }
+            let (m, poison) = maxMagnitude(w.baseAddress! + oc * k, k)
             guard poison == 0 else {
                 // Diverged weights: codes 0 with a NaN step, so the layer's output is NaN.
                 steps[oc] = .nan
@@ -126,11 +116,76 @@ extension IntegerTraining {
         }
     }
 
+    /// `min(x ∪ {0})`, `max(x ∪ {0})` and `Σ (x − x)` (0 when every value is finite), with
+    /// per-lane accumulators: one serial chain of float adds made the scalar loop latency-bound.
+    /// A value replaces the running bound only when strictly beyond it, as `Swift.min`/`max` do,
+    /// so the result equals the scalar loop's.
+    static func rangeWithZero(_ x: UnsafeBufferPointer<Float>) -> (min: Float, max: Float, poison: Float) {
+        typealias Lane = SIMD16<Float>
+        guard let base = x.baseAddress else { return (0, 0, 0) }
+        let count = x.count
+        var i = 0
+        var vlo = Lane(), vhi = Lane(), vpoison = Lane()
+        let raw = UnsafeRawPointer(base)
+        while i + Lane.scalarCount <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: Lane.self)
+            vlo = vlo.replacing(with: v, where: v .< vlo)
+            vhi = vhi.replacing(with: v, where: v .> vhi)
+            vpoison += v - v
+            i += Lane.scalarCount
+        }
+        var lo: Float = 0, hi: Float = 0
+        for j in 0..<Lane.scalarCount {
+            lo = vlo[j] < lo ? vlo[j] : lo
+            hi = vhi[j] > hi ? vhi[j] : hi
+        }
+        var poison = vpoison.sum()
+        while i < count {
+            let v = base[i]
+            lo = v < lo ? v : lo
+            hi = v > hi ? v : hi
+            poison += v - v
+            i += 1
+        }
+        return (lo, hi, poison)
+    }
+
+    /// `max_i |x[i]|` (0 for no values) and `Σ (x − x)` (0 when every value is finite).
+    static func maxMagnitude(_ x: UnsafePointer<Float>, _ count: Int) -> (max: Float, poison: Float) {
+        typealias Lane = SIMD16<Float>
+        var i = 0
+        var vm = Lane(), vpoison = Lane()
+        let raw = UnsafeRawPointer(x)
+        while i + Lane.scalarCount <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: Lane.self)
+            let a = v.replacing(with: -v, where: v .< 0)
+            vm = vm.replacing(with: a, where: a .> vm)
+            vpoison += v - v
+            i += Lane.scalarCount
+        }
+        var m = vm.max(), poison = vpoison.sum()
+        while i < count {
+            m = Swift.max(m, abs(x[i]))
+            poison += x[i] - x[i]
+            i += 1
+        }
+        return (m, poison)
+    }
+
     /// im2col of activation codes into `[C·kh·kw, N·L]` int8 columns holding `q − 128`
     /// (row `c·kh·kw + i·kw + j`, column `n·L + oy·ow + ox`); padding reads the zero point.
+    /// Runs the C kernel, bit-identical to ``columnsReference(_:samples:geometry:zeroPoint:into:)``.
     /// - Parameter codes: NCHW codes of `n` images of `g.channels × g.height × g.width`.
     public static func columns(_ codes: UnsafePointer<UInt8>, samples n: Int, geometry g: WindowGeometry, zeroPoint: Int32,
                                into cols: UnsafeMutablePointer<Int8>) {
+        let pad = Int8(bitPattern: UInt8(truncatingIfNeeded: zeroPoint) ^ 0x80)
+        foedus_fqt_im2col(codes, n, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW,
+                          g.dilationH, g.dilationW, g.outHeight, g.outWidth, pad, cols)
+    }
+
+    /// The scalar Swift twin of ``columns(_:samples:geometry:zeroPoint:into:)``.
+    public static func columnsReference(_ codes: UnsafePointer<UInt8>, samples n: Int, geometry g: WindowGeometry, zeroPoint: Int32,
+                                        into cols: UnsafeMutablePointer<Int8>) {
         let oh = g.outHeight, ow = g.outWidth, l = oh * ow, nl = n * l
         let image = g.channels * g.height * g.width
         let pad = Int8(bitPattern: UInt8(truncatingIfNeeded: zeroPoint) ^ 0x80)
@@ -169,9 +224,14 @@ extension IntegerTraining {
 
     /// The columns of a linear layer: `[N, K]` codes transposed to `[K, N]`, holding `q − 128`.
     public static func transposedColumns(_ codes: UnsafePointer<UInt8>, samples n: Int, features k: Int, into cols: UnsafeMutablePointer<Int8>) {
-        for s in 0..<n {
-            let src = codes + s * k
-            for f in 0..<k { cols[f * n + s] = Int8(bitPattern: src[f] ^ 0x80) }
+        // Tiles of 16 samples: each write fills 16 consecutive bytes of a column row.
+        let tile = 16
+        for s0 in stride(from: 0, to: n, by: tile) {
+            let s1 = Swift.min(s0 + tile, n)
+            for f in 0..<k {
+                let dst = cols + f * n
+                for s in s0..<s1 { dst[s] = Int8(bitPattern: codes[s * k + f] ^ 0x80) }
+            }
         }
     }
 
@@ -184,13 +244,15 @@ extension IntegerTraining {
         public let steps: [Float]
         /// `Σ_k q[o][k]`.
         public let sums: [Int32]
-        /// `qᵀ`, `[K, O]` row-major, for the input-gradient GEMM.
+        /// `qᵀ`, `[K, O]` row-major, for a convolution's input-gradient GEMM (empty when built
+        /// with `transposing: false`).
         public let transposed: [Int8]
         /// `Σ_o q[o][k]`.
         public let transposedSums: [Int32]
 
-        /// Quantizes `[O, K]` weights (``quantizeWeights(_:outChannels:bits:codes:steps:)``).
-        public init(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int) {
+        /// Quantizes `[O, K]` weights (``quantizeWeights(_:outChannels:bits:codes:steps:reference:)``);
+        /// `transposing: false` skips ``transposed`` (a linear layer's GEMMs read the codes as they are).
+        public init(_ w: UnsafeBufferPointer<Float>, outChannels o: Int, bits: Int, transposing: Bool = true) {
             precondition(o > 0 && w.count % o == 0, "IntegerTraining.WeightCodes: \(w.count) weights for \(o) channels")
             let k = w.count / o
             var steps = [Float](repeating: 0, count: o)
@@ -200,25 +262,32 @@ extension IntegerTraining {
             }
             var sums = [Int32](repeating: 0, count: o)
             var transposedSums = [Int32](repeating: 0, count: k)
-            let transposed = [Int8](unsafeUninitializedCapacity: w.count) { t, n in
+            let transposed = [Int8](unsafeUninitializedCapacity: transposing ? w.count : 0) { t, n in
                 codes.withUnsafeBufferPointer { q in
                     sums.withUnsafeMutableBufferPointer { rs in
                         transposedSums.withUnsafeMutableBufferPointer { cs in
                             for oc in 0..<o {
                                 let row = q.baseAddress! + oc * k
                                 var total: Int32 = 0
-                                for i in 0..<k {
-                                    let v = row[i]
-                                    total &+= Int32(v)
-                                    cs[i] &+= Int32(v)
-                                    t[i * o + oc] = v
-                                }
+                                for i in 0..<k { total &+= Int32(row[i]) }
                                 rs[oc] = total
+                                for i in 0..<k { cs[i] &+= Int32(row[i]) }
+                            }
+                            guard transposing else { return }
+                            // Tiles of 16 channels: each write fills 16 consecutive bytes of a
+                            // row of qᵀ instead of one byte per cache line.
+                            let tile = 16
+                            for o0 in stride(from: 0, to: o, by: tile) {
+                                let o1 = Swift.min(o0 + tile, o)
+                                for i in 0..<k {
+                                    let dst = t.baseAddress! + i * o
+                                    for oc in o0..<o1 { dst[oc] = q[oc * k + i] }
+                                }
                             }
                         }
                     }
                 }
-                n = w.count
+                n = transposing ? w.count : 0
             }
             self.outChannels = o
             self.k = k

@@ -5,6 +5,40 @@ extension GradientQuantizer {
     ///   finite `x` and NaN for NaN or ±∞).
     static func rangeOf(_ x: UnsafePointer<Float>, _ count: Int, _ function: String) -> (min: Float, max: Float) {
         precondition(count > 0, "GradientQuantizer.\(function): range of an empty group")
+        let (lo, hi, poison) = rangeAndPoison(x, count)
+        precondition(poison == 0, "GradientQuantizer.\(function): input contains NaN or infinity")
+        return (lo, hi)
+    }
+
+    /// Minimum and maximum of `x` when every value is finite, nil otherwise (one pass: the
+    /// finiteness check of ``allFinite(_:)`` and the range of ``perTensor(_:rows:cols:bits:key:)``
+    /// together). An empty buffer has range `[0, 0]`.
+    public static func finiteRange(_ x: UnsafeBufferPointer<Float>) -> (min: Float, max: Float)? {
+        guard let base = x.baseAddress, x.count > 0 else { return (0, 0) }
+        let (lo, hi, poison) = rangeAndPoison(base, x.count)
+        return poison == 0 ? (lo, hi) : nil
+    }
+
+    /// Minimum and maximum of each row of a row-major `rows × cols` matrix (`cols ≥ 1`) when
+    /// every value is finite, nil otherwise. For NCHW `[N, O, L]` with `cols = L` these are the
+    /// per-(sample, channel) ranges from which the tensor's range and, for positive channel
+    /// scales, the ranges of `G·diag(s)` follow exactly (rounding is monotonic).
+    public static func finiteRowRanges(_ x: UnsafeBufferPointer<Float>, rows: Int, cols: Int) -> [(min: Float, max: Float)]? {
+        precondition(rows >= 0 && cols >= 1 && x.count == rows * cols, "GradientQuantizer.finiteRowRanges: \(x.count) values for \(rows)×\(cols)")
+        guard rows > 0, let base = x.baseAddress else { return [] }
+        var ranges = [(min: Float, max: Float)]()
+        ranges.reserveCapacity(rows)
+        var poison: Float = 0
+        for r in 0..<rows {
+            let (lo, hi, p) = rangeAndPoison(base + r * cols, cols)
+            ranges.append((lo, hi))
+            poison += p
+        }
+        return poison == 0 ? ranges : nil
+    }
+
+    /// Minimum, maximum and `Σ (x − x)` of `count ≥ 1` values.
+    static func rangeAndPoison(_ x: UnsafePointer<Float>, _ count: Int) -> (min: Float, max: Float, poison: Float) {
         typealias Lane = SIMD16<Float>
         var i = 0
         var lo = Float.infinity, hi = -Float.infinity, poison: Float = 0
@@ -29,8 +63,7 @@ extension GradientQuantizer {
             poison += v - v
             i += 1
         }
-        precondition(poison == 0, "GradientQuantizer.\(function): input contains NaN or infinity")
-        return (lo, hi)
+        return (lo, hi, poison)
     }
 
     /// Per-column minimum and maximum of a row-major `rows × cols` matrix (one pass, row by row).

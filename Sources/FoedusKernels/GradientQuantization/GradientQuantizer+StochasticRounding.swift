@@ -1,3 +1,5 @@
+import CFoedusKernels
+
 extension GradientQuantizer {
     /// Uniform draws are generated this many at a time into a stack scratch buffer.
     static let uniformChunk = 4096
@@ -70,10 +72,15 @@ extension GradientQuantizer {
         }
     }
 
-    /// One run sharing a group's parameters.
+    /// One run sharing a group's parameters: the C kernel (AVX-512 when the CPU has it), or with
+    /// `reference: true` the scalar ``roundOne(_:_:_:_:_:_:)`` loop it is bit-identical to.
     @inline(__always)
     static func roundRun(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ q: UnsafeMutablePointer<UInt8>,
-                         _ count: Int, _ z: Float, _ s: Float, _ c: Float, _ top: Float) {
+                         _ count: Int, _ z: Float, _ s: Float, _ c: Float, _ top: Float, reference: Bool = false) {
+        if !reference {
+            foedus_fqt_round_codes(x, u, count, z, s, c, top, q, 1)
+            return
+        }
         for i in 0..<count {
             q[i] = roundOne(x[i], u[i], z, s, c, top)
         }

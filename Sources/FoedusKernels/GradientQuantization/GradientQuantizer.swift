@@ -38,23 +38,25 @@ public enum GradientQuantizer {
         checkShape("perTensor", x, rows: rows, cols: cols, bits: bits)
         let top = Float((1 << bits) - 1)
         let range = x.isEmpty ? (min: Float(0), max: Float(0)) : rangeOf(x.baseAddress!, x.count, "perTensor")
-        var params = AffineParameters.constant(range.min)
-        if range.min != range.max {
-            let mn = Swift.min(range.min - rangeEpsilon, 0)
-            let mx = Swift.max(range.max + rangeEpsilon, 0)
-            let s = top / (mx - mn)
-            checkScale(s, "perTensor", mn, mx)
-            let q0 = (-mn * s).rounded(.down)
-            if q0 > 0 {
-                let aligned = q0 / -mn
-                let step = 1 / aligned
-                // -(q0·step) cancels the rounded product in `dequantized()`, so 0 comes back exactly.
-                params = AffineParameters(z: 0, s: aligned, c: q0, step: step, offset: -(q0 * step))
-            } else {
-                params = AffineParameters(z: mn, s: s, c: 0, step: 1 / s, offset: mn)
-            }
-        }
+        let params = perTensorParameters(range.min, range.max, top: top)
         return encode(x, rows: rows, cols: cols, bits: bits, grouping: .tensor, parameters: [params], key: key)
+    }
+
+    /// The PTQ map of a tensor with range `[min, max]` (see ``perTensor(_:rows:cols:bits:key:)``).
+    static func perTensorParameters(_ min: Float, _ max: Float, top: Float) -> AffineParameters {
+        guard min != max else { return .constant(min) }
+        let mn = Swift.min(min - rangeEpsilon, 0)
+        let mx = Swift.max(max + rangeEpsilon, 0)
+        let s = top / (mx - mn)
+        checkScale(s, "perTensor", mn, mx)
+        let q0 = (-mn * s).rounded(.down)
+        if q0 > 0 {
+            let aligned = q0 / -mn
+            let step = 1 / aligned
+            // -(q0·step) cancels the rounded product in `dequantized()`, so 0 comes back exactly.
+            return AffineParameters(z: 0, s: aligned, c: q0, step: step, offset: -(q0 * step))
+        }
+        return AffineParameters(z: mn, s: s, c: 0, step: 1 / s, offset: mn)
     }
 
     /// PSQ: one range per row (``AffineCodes/Grouping/rows``, the per-sample quantizer for the

@@ -25,12 +25,14 @@ public struct PackedInt8Matrix: Sendable {
         precondition(k >= 0 && n >= 0, "PackedInt8Matrix: invalid sizes k \(k), n \(n)")
         self.k = k
         self.n = n
-        var packed = [Int8](repeating: 0, count: foedus_i8_packed_size(k, n))
+        // The packer writes every byte (padding included) and every sum: no zero fill first.
+        let size = foedus_i8_packed_size(k, n)
         var sums = [Int32](repeating: 0, count: n)
-        packed.withUnsafeMutableBufferPointer { p in
+        let packed = [Int8](unsafeUninitializedCapacity: size) { p, initialized in
             sums.withUnsafeMutableBufferPointer { s in
                 foedus_i8_pack_b(b, strideK, strideN, k, n, p.baseAddress, s.baseAddress)
             }
+            initialized = size
         }
         bytes = packed
         columnSums = sums

@@ -12,6 +12,17 @@ public enum GradientCodes {
         forWeights(weightLayout(g, samples: n, channels: o, pixels: l), channels: o, config: config, key: key)
     }
 
+    /// The same codes as ``forWeights(_:samples:channels:pixels:config:key:)`` written straight
+    /// into the weight-gradient GEMM's packed operand, without the transpose; nil where that
+    /// kernel does not apply (O not a multiple of 4, N·L beyond one GEMM chunk).
+    /// `range`: G's minimum and maximum when already known (used by PTQ only).
+    public static func forWeightsPacked(_ g: UnsafeBufferPointer<Float>, samples n: Int, channels o: Int, pixels l: Int,
+                                        config: QuantizedTraining, key: RandomKey, range: (min: Float, max: Float)? = nil) -> PackedGradientCodes? {
+        let grouping: AffineCodes.Grouping = config.gradientQuantizer == .ptq ? .tensor : .columns
+        return GradientQuantizer.packedWeightGradientCodes(g, samples: n, channels: o, pixels: l, bits: config.weightGradientBits,
+                                                           grouping: grouping, key: key, range: range)
+    }
+
     /// G `[N, O, L]` transposed to `[N·L, O]` (``IntegerTraining/pixelsByChannels(_:samples:channels:pixels:)``).
     public static func weightLayout(_ g: UnsafeBufferPointer<Float>, samples n: Int, channels o: Int, pixels l: Int) -> [Float] {
         IntegerTraining.pixelsByChannels(g, samples: n, channels: o, pixels: l)

@@ -17,11 +17,17 @@ struct QuantizedOperands {
     init(x: Tensor, weight: Tensor, config: QuantizedTraining, layer: String) {
         precondition(x.dtype == .float32 && weight.dtype == .float32, "[\(layer)] quantized training needs float32 tensors, got \(x.dtype) and \(weight.dtype)")
         let scale = x.withUnsafeBufferPointer(as: Float.self) { IntegerTraining.ActivationScale($0, bits: config.activationBits) }
-        var codes = [UInt8](repeating: 0, count: x.scalarCount)
-        x.withUnsafeBufferPointer(as: Float.self) { p in codes.withUnsafeMutableBufferPointer { scale.quantize(p, into: $0.baseAddress!) } }
+        let codes = [UInt8](unsafeUninitializedCapacity: x.scalarCount) { q, initialized in
+            if let base = q.baseAddress { x.withUnsafeBufferPointer(as: Float.self) { p in scale.quantize(p, into: base) } }
+            initialized = x.scalarCount
+        }
         self.scale = scale
         self.codes = codes
-        weights = weight.withUnsafeBufferPointer(as: Float.self) { IntegerTraining.WeightCodes($0, outChannels: weight.shape[0], bits: config.weightBits) }
+        // A linear layer's GEMMs read the weight codes as they are; a convolution's input
+        // gradient reads their transpose.
+        weights = weight.withUnsafeBufferPointer(as: Float.self) {
+            IntegerTraining.WeightCodes($0, outChannels: weight.shape[0], bits: config.weightBits, transposing: weight.rank != 2)
+        }
     }
 
     /// `x̃ = (q − z)·Δx` in the input's shape.

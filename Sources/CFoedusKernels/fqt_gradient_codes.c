@@ -1,0 +1,300 @@
+// Stochastic rounding of FQT gradients (FoedusKernels/GradientQuantization). The Swift
+// GradientQuantizer.roundOne loop, RandomStream's Float uniforms and foedus_i8_pack_b_scalar
+// define the results; every path here is bit-identical to them. Float arithmetic is spelled
+// as separate multiplies and adds (the target compiles with -ffp-contract=off, no FMA).
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "CFoedusKernels.h"
+#include "philox_block.h"
+
+#if defined(__x86_64__)
+#define FQT_X86 1
+#include <immintrin.h>
+#endif
+
+static long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+// clamp(⌊v⌋ + (u < v − ⌊v⌋), 0, top), v = (x − z)·s + c, clamped to [0, top] first.
+static inline uint8_t round_one(float x, float u, float z, float s, float c, float top) {
+    const float magic = 8388608.0f;
+    float v = (x - z) * s;
+    v = v + c;
+    v = v > 0.0f ? v : 0.0f;
+    v = v < top ? v : top;
+    float nearest = (v + magic) - magic;
+    float fl = nearest > v ? nearest - 1.0f : nearest;
+    float code = fl + (u < v - fl ? 1.0f : 0.0f);
+    return (uint8_t)(int32_t)code;
+}
+
+#ifdef FQT_X86
+#define FQT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+static int fqt_has_avx512(void) {
+    static int state = -1;
+    if (state < 0) {
+        __builtin_cpu_init();
+        state = (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) ? 1 : 0;
+    }
+    return state;
+}
+
+static inline FQT_AVX512 __attribute__((always_inline)) __m512i
+round16(__m512 x, __m512 u, __m512 z, __m512 s, __m512 c, __m512 top) {
+    const __m512 magic = _mm512_set1_ps(8388608.0f), one = _mm512_set1_ps(1.0f);
+    __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(x, z), s), c);
+    // max/min return the second operand on ties and NaN, as `v > 0 ? v : 0` / `v < top ? v : top`.
+    v = _mm512_max_ps(v, _mm512_setzero_ps());
+    v = _mm512_min_ps(v, top);
+    __m512 nearest = _mm512_sub_ps(_mm512_add_ps(v, magic), magic);
+    __m512 fl = _mm512_mask_sub_ps(nearest, _mm512_cmp_ps_mask(nearest, v, _CMP_GT_OQ), nearest, one);
+    __m512 code = _mm512_mask_add_ps(fl, _mm512_cmp_ps_mask(u, _mm512_sub_ps(v, fl), _CMP_LT_OQ), fl, one);
+    return _mm512_cvttps_epi32(code);
+}
+
+static FQT_AVX512 void round_codes_avx512(const float *x, const float *u, long count, float z, float s, float c, float top, uint8_t *q) {
+    const __m512 vz = _mm512_set1_ps(z), vs = _mm512_set1_ps(s), vc = _mm512_set1_ps(c), vtop = _mm512_set1_ps(top);
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512i code = round16(_mm512_loadu_ps(x + i), _mm512_loadu_ps(u + i), vz, vs, vc, vtop);
+        _mm_storeu_si128((__m128i *)(q + i), _mm512_cvtepi32_epi8(code));
+    }
+    if (i < count) {
+        __mmask16 m = (__mmask16)((1u << (count - i)) - 1);
+        __m512i code = round16(_mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, u + i), vz, vs, vc, vtop);
+        _mm_mask_storeu_epi8(q + i, m, _mm512_cvtepi32_epi8(code));
+    }
+}
+#endif
+
+void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,
+                            uint8_t *q, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) { round_codes_avx512(x, u, count, z, s, c, top, q); return; }
+#endif
+    (void)vectorized;
+    for (long i = 0; i < count; i++) q[i] = round_one(x[i], u[i], z, s, c, top);
+}
+
+// Byte offset of B[r][c] in the packed int8 layout of a kp × np matrix (foedus_i8_pack_b).
+static inline long packed_at(long r, long c, long kp, long np) {
+    long p0 = c / 64 * 64, w = np - p0 < 64 ? np - p0 : 64;
+    return p0 * kp + ((r / 4) * w + (c - p0)) * 4 + (r % 4);
+}
+
+static void wgrad_codes_scalar(const float *g, long n, long o, long l, const float *z, const float *s, const float *cc, float top,
+                               uint32_t k0, uint32_t k1, uint32_t domain, int8_t *packed, int32_t *colsum) {
+    long nl = n * l, kp = round_up(nl, 4), np = round_up(o, 16), quads = o / 4;
+    for (long r = 0; r < nl; r++) {
+        long sample = r / l, p = r % l;
+        for (long cq = 0; cq < quads; cq++) {
+            uint64_t block = (uint64_t)r * (uint64_t)quads + (uint64_t)cq;
+            uint32_t words[4] = {(uint32_t)block, (uint32_t)(block >> 32), domain, 0};
+            philox_block(words, k0, k1);
+            for (int q = 0; q < 4; q++) {
+                long c = 4 * cq + q;
+                float u = (float)(words[q] >> 8) * 0x1p-24f;
+                uint8_t code = round_one(g[(sample * o + c) * l + p], u, z[c], s[c], cc[c], top);
+                packed[packed_at(r, c, kp, np)] = (int8_t)(code ^ 0x80);
+                colsum[c] += (int32_t)code - 128;
+            }
+        }
+    }
+}
+
+#ifdef FQT_X86
+// Lane j of a 16-row tile is row r0 + j; one Philox call per channel quad gives the uniforms of
+// 4 channels × 16 rows (element r·o + c lives in block r·o/4 + c/4, word c mod 4), so G is read
+// along its pixels and no transposed copy exists.
+static FQT_AVX512 void wgrad_codes_avx512(const float *g, long n, long o, long l, const float *z, const float *s, const float *cc,
+                                          float top, uint32_t k0, uint32_t k1, uint32_t domain, int8_t *packed, int32_t *colsum,
+                                          __m512i *sums) {
+    long nl = n * l, kp = round_up(nl, 4), np = round_up(o, 16), quads = o / 4;
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i flip = _mm512_set1_epi32(0x80), bias = _mm512_set1_epi32(128);
+    const __m512 uscale = _mm512_set1_ps(0x1p-24f), vtop = _mm512_set1_ps(top);
+    for (long c = 0; c < o; c++) sums[c] = _mm512_setzero_si512();
+    int32_t index[16];
+    for (long r0 = 0; r0 < nl; r0 += 16) {
+        long rows = nl - r0 < 16 ? nl - r0 : 16;
+        __mmask16 mask = rows == 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rows) - 1);
+        long s0 = r0 / l, p0 = r0 % l;
+        int contiguous = p0 + rows <= l;
+        __m512i base = _mm512_setzero_si512();
+        if (!contiguous) {
+            for (int j = 0; j < 16; j++) {
+                long r = r0 + j < nl ? r0 + j : nl - 1;
+                index[j] = (int32_t)((r / l) * o * l + r % l);
+            }
+            base = _mm512_loadu_si512(index);
+        }
+        const __m512i rowblock = _mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32((int)r0), lane), _mm512_set1_epi32((int)quads));
+        const float *tile = g + s0 * o * l + p0;
+        for (long cq = 0; cq < quads; cq += 2) {
+            int pair = cq + 1 < quads;
+            __m512i words[2][4];
+            for (int t = 0; t < 2; t++) {
+                words[t][0] = _mm512_add_epi32(rowblock, _mm512_set1_epi32((int)(cq + t)));
+                words[t][1] = _mm512_setzero_si512();
+                words[t][2] = _mm512_set1_epi32((int)domain);
+                words[t][3] = _mm512_setzero_si512();
+            }
+            if (pair) philox16x2(words[0], words[1], k0, k1);
+            else philox16(&words[0][0], &words[0][1], &words[0][2], &words[0][3], k0, k1);
+            for (int t = 0; t <= pair; t++) {
+                long quad = cq + t;
+                __m128i bytes[4];
+                for (int q = 0; q < 4; q++) {
+                    long c = 4 * quad + q;
+                    __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(words[t][q], 8)), uscale);
+                    __m512 x = contiguous ? _mm512_maskz_loadu_ps(mask, tile + c * l)
+                                          : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, _mm512_add_epi32(base, _mm512_set1_epi32((int)(c * l))), g, 4);
+                    __m512i code = round16(x, u, _mm512_set1_ps(z[c]), _mm512_set1_ps(s[c]), _mm512_set1_ps(cc[c]), vtop);
+                    sums[c] = _mm512_add_epi32(sums[c], _mm512_maskz_sub_epi32(mask, code, bias));
+                    bytes[q] = _mm512_cvtepi32_epi8(_mm512_maskz_xor_epi32(mask, code, flip));
+                }
+                // Dword t of bytes[q] is rows r0 + 4t … + 3 of channel 4·quad + q; the packed layout
+                // wants the four channels' dwords of one 4-row group side by side: a 4×4 dword transpose.
+                __m128i a01 = _mm_unpacklo_epi32(bytes[0], bytes[1]), a23 = _mm_unpacklo_epi32(bytes[2], bytes[3]);
+                __m128i b01 = _mm_unpackhi_epi32(bytes[0], bytes[1]), b23 = _mm_unpackhi_epi32(bytes[2], bytes[3]);
+                __m128i out[4] = {_mm_unpacklo_epi64(a01, a23), _mm_unpackhi_epi64(a01, a23), _mm_unpacklo_epi64(b01, b23), _mm_unpackhi_epi64(b01, b23)};
+                long groups = (rows + 3) / 4;
+                for (long gi = 0; gi < groups; gi++) _mm_storeu_si128((__m128i *)(packed + packed_at(r0 + 4 * gi, 4 * quad, kp, np)), out[gi]);
+            }
+        }
+    }
+    for (long c = 0; c < o; c++) colsum[c] = _mm512_reduce_add_epi32(sums[c]);
+}
+#endif
+
+int foedus_fqt_wgrad_codes(const float *g, long n, long o, long l, const float *z, const float *s, const float *cc, float top,
+                           uint32_t k0, uint32_t k1, uint32_t domain, int8_t *packed, int32_t *colsum, int vectorized) {
+    long nl = n * l;
+    // Both paths write every byte of the n·l × o matrix; only padding needs zeros.
+    if (o % 16 != 0 || nl % 4 != 0) memset(packed, 0, (size_t)(round_up(nl, 4) * round_up(o, 16)));
+    memset(colsum, 0, (size_t)o * sizeof(int32_t));
+    if (o % 4 != 0) return -1;
+#ifdef FQT_X86
+    // Lane arithmetic is 32-bit: block indices and gather offsets must fit.
+    if (vectorized && fqt_has_avx512() && (uint64_t)nl * (uint64_t)(o / 4) < (1ull << 32) && (uint64_t)n * o * l < (1ull << 31)) {
+        __m512i *sums = (__m512i *)aligned_alloc(64, (size_t)(o > 0 ? o : 1) * sizeof(__m512i));
+        if (!sums) return -2;
+        wgrad_codes_avx512(g, n, o, l, z, s, cc, top, k0, k1, domain, packed, colsum, sums);
+        free(sums);
+        return 0;
+    }
+#endif
+    (void)vectorized;
+    wgrad_codes_scalar(g, n, o, l, z, s, cc, top, k0, k1, domain, packed, colsum);
+    return 0;
+}
+
+#ifdef FQT_X86
+static FQT_AVX512 void wgrad_rows_avx512(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
+                                         const double *st, const double *centre, double dx, float *out) {
+    const __m512d vdx = _mm512_set1_pd(dx);
+    for (long oc = 0; oc < o; oc++) {
+        const __m512d vst = _mm512_set1_pd(st[oc]), vcentre = _mm512_set1_pd(centre[oc]);
+        const __m256i vcorr = _mm256_set1_epi32(correction[oc]);
+        const int32_t *src = acc + oc * k;
+        float *dst = out + oc * k;
+        for (long kk = 0; kk < k; kk += 8) {
+            __mmask8 m = k - kk >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (k - kk)) - 1);
+            __m256i total = _mm256_add_epi32(_mm256_maskz_loadu_epi32(m, src + kk), vcorr);
+            __m512d a = _mm512_mul_pd(vst, _mm512_cvtepi32_pd(total));
+            __m512d b = _mm512_mul_pd(vcentre, _mm512_maskz_loadu_pd(m, asums + kk));
+            __m512d v = _mm512_mul_pd(vdx, _mm512_add_pd(a, b));
+            _mm256_mask_storeu_ps(dst + kk, m, _mm512_cvtpd_ps(v));
+        }
+    }
+}
+#endif
+
+void foedus_fqt_wgrad_rows(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
+                           const double *st, const double *centre, double dx, float *out, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) { wgrad_rows_avx512(acc, o, k, correction, asums, st, centre, dx, out); return; }
+#endif
+    (void)vectorized;
+    for (long oc = 0; oc < o; oc++) {
+        for (long kk = 0; kk < k; kk++) {
+            double total = (double)(int32_t)((uint32_t)acc[oc * k + kk] + (uint32_t)correction[oc]);
+            double a = st[oc] * total;
+            double b = centre[oc] * asums[kk];
+            out[oc * k + kk] = (float)(dx * (a + b));
+        }
+    }
+}
+
+#ifdef FQT_X86
+static FQT_AVX512 void forward_rows_avx512(const int32_t *acc, long o, long samples, long l, const int32_t *correction,
+                                           const float *scale, const float *bias, float *y) {
+    long width = samples * l;
+    for (long oc = 0; oc < o; oc++) {
+        const __m512i vcorr = _mm512_set1_epi32(correction[oc]);
+        const __m512 vscale = _mm512_set1_ps(scale[oc]), vbias = _mm512_set1_ps(bias ? bias[oc] : 0.0f);
+        for (long s = 0; s < samples; s++) {
+            const int32_t *src = acc + oc * width + s * l;
+            float *dst = y + (s * o + oc) * l;
+            for (long p = 0; p < l; p += 16) {
+                __mmask16 m = l - p >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (l - p)) - 1);
+                __m512 v = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_maskz_loadu_epi32(m, src + p), vcorr));
+                _mm512_mask_storeu_ps(dst + p, m, _mm512_add_ps(_mm512_mul_ps(v, vscale), vbias));
+            }
+        }
+    }
+}
+#endif
+
+void foedus_fqt_forward_rows(const int32_t *acc, long o, long samples, long l, const int32_t *correction,
+                             const float *scale, const float *bias, float *y, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) { forward_rows_avx512(acc, o, samples, l, correction, scale, bias, y); return; }
+#endif
+    (void)vectorized;
+    long width = samples * l;
+    for (long oc = 0; oc < o; oc++) {
+        float b = bias ? bias[oc] : 0.0f;
+        for (long s = 0; s < samples; s++) {
+            const int32_t *src = acc + oc * width + s * l;
+            float *dst = y + (s * o + oc) * l;
+            for (long p = 0; p < l; p++) {
+                float v = (float)(int32_t)((uint32_t)src[p] + (uint32_t)correction[oc]) * scale[oc];
+                dst[p] = v + b;
+            }
+        }
+    }
+}
+
+#ifdef FQT_X86
+static FQT_AVX512 int64_t row_sum_avx512(const int8_t *row, long count) {
+    // Σ (x ^ 0x80) as unsigned bytes with vpsadbw, then − 128 per byte.
+    const __m512i flip = _mm512_set1_epi8((char)0x80), zero = _mm512_setzero_si512();
+    __m512i acc = _mm512_setzero_si512();
+    long j = 0;
+    for (; j + 64 <= count; j += 64) acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512((const void *)(row + j)), flip), zero));
+    if (j < count) {
+        __mmask64 m = (__mmask64)((1ull << (count - j)) - 1);
+        // Masked-off bytes load as 0 and flip to 0x80: subtract them with the rest below.
+        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_maskz_loadu_epi8(m, row + j), flip), zero));
+        j += 64;
+    }
+    return _mm512_reduce_add_epi64(acc) - 128 * (int64_t)j;
+}
+#endif
+
+void foedus_fqt_row_sums(const int8_t *rows, long count, long length, long stride, int64_t *sums, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) {
+        for (long r = 0; r < count; r++) sums[r] = row_sum_avx512(rows + r * stride, length);
+        return;
+    }
+#endif
+    (void)vectorized;
+    for (long r = 0; r < count; r++) {
+        int64_t s = 0;
+        for (long j = 0; j < length; j++) s += rows[r * stride + j];
+        sums[r] = s;
+    }
+}
