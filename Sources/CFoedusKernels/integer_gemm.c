@@ -276,16 +276,65 @@ static const int32_t interleave_index[6][6][16] = {
     {{0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0, 0, 0}, {13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0, 0}, {0, 13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0, 0}, {0, 0, 13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15, 0}, {0, 0, 0, 13, 0, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 15}}
 };
 
-static VNNI_TARGET void interleave6x16(const uint8_t *const rows[VNNI_MR], uint32_t xor_mask, int32_t *out) {
-    const __m512i flip = _mm512_set1_epi32((int32_t)xor_mask);
-    __m512i v[VNNI_MR];
-    for (int r = 0; r < VNNI_MR; r++) v[r] = _mm512_xor_si512(_mm512_loadu_si512((const void *)rows[r]), flip);
+static inline __attribute__((always_inline)) VNNI_TARGET void interleave6x16_vectors(const __m512i v[VNNI_MR], int32_t *out) {
     for (int j = 0; j < VNNI_MR; j++) {
         __m512i o = _mm512_setzero_si512();
         for (int r = 0; r < VNNI_MR; r++)
             o = _mm512_mask_permutexvar_epi32(o, interleave_masks[j][r], _mm512_loadu_si512((const void *)interleave_index[j][r]), v[r]);
         _mm512_storeu_si512((void *)(out + 16 * j), o);
     }
+}
+
+static VNNI_TARGET void interleave6x16(const uint8_t *const rows[VNNI_MR], uint32_t xor_mask, int32_t *out) {
+    const __m512i flip = _mm512_set1_epi32((int32_t)xor_mask);
+    __m512i v[VNNI_MR];
+    for (int r = 0; r < VNNI_MR; r++) v[r] = _mm512_xor_si512(_mm512_loadu_si512((const void *)rows[r]), flip);
+    interleave6x16_vectors(v, out);
+}
+
+// A whole tile of convolution rows, 16 words (64 bytes: 4, 2 or 1 taps of cg = 16, 32 or 64
+// channels) at a time: each row's taps are loaded from its pixels (or the pad vector off the
+// image) and interleaved as interleave6x16 does. Returns the words done (a multiple of 16).
+static VNNI_TARGET long conv_tile_vector(const a_source *src, long t, long k0, long groups, int32_t *out) {
+    const long wpt = src->cg / 4;  // words per tap
+    if (wpt != 4 && wpt != 8 && wpt != 16) return 0;
+    const long taps_per_chunk = 16 / wpt, pixels = src->oh * src->ow;
+    const __m512i padv = _mm512_set1_epi8((char)src->pad);
+    uint8_t padbuf[64];
+    _mm512_storeu_si512((void *)padbuf, padv);
+    long oy[VNNI_MR], ox[VNNI_MR];
+    const uint8_t *image[VNNI_MR];
+    for (int r = 0; r < VNNI_MR; r++) {
+        const long i = t * VNNI_MR + r, n = i / pixels, p = i % pixels;
+        oy[r] = p / src->ow;
+        ox[r] = p % src->ow;
+        image[r] = src->x + n * src->h * src->w * src->channels + src->c0;
+    }
+    long done = 0;
+    for (long tap0 = k0 / src->cg; done + 16 <= groups; done += 16, tap0 += taps_per_chunk) {
+        __m512i v[VNNI_MR];
+        for (int r = 0; r < VNNI_MR; r++) {
+            const uint8_t *at[4];
+            for (long j = 0; j < taps_per_chunk; j++) {
+                const long tap = tap0 + j, ky = tap / src->kw, kx = tap % src->kw;
+                const long iy = oy[r] * src->sh - src->ph + ky * src->dh, ix = ox[r] * src->sw - src->pw + kx * src->dw;
+                at[j] = (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) ? padbuf : image[r] + (iy * src->w + ix) * src->channels;
+            }
+            if (wpt == 16) {
+                v[r] = _mm512_loadu_si512((const void *)at[0]);
+            } else if (wpt == 8) {
+                v[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)at[0])),
+                                          _mm256_loadu_si256((const __m256i *)at[1]), 1);
+            } else {
+                __m512i x = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)at[0]));
+                x = _mm512_inserti32x4(x, _mm_loadu_si128((const __m128i *)at[1]), 1);
+                x = _mm512_inserti32x4(x, _mm_loadu_si128((const __m128i *)at[2]), 2);
+                v[r] = _mm512_inserti32x4(x, _mm_loadu_si128((const __m128i *)at[3]), 3);
+            }
+        }
+        interleave6x16_vectors(v, out + done * VNNI_MR);
+    }
+    return done;
 }
 
 // Tiles [t0, t1) of a K block of A, repacked so a row tile's broadcasts are one sequential stream:
@@ -297,6 +346,7 @@ static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long 
     for (long t = t0; t < t1; t++) {
         // Whole tiles of a matrix: 16 groups of six rows at a time through the vector interleave.
         long vector_groups = 0;
+        if (src->x && (t + 1) * VNNI_MR <= m) vector_groups = conv_tile_vector(src, t, k0, groups, ap + (t - t0) * groups * VNNI_MR);
         if (!src->x && (t + 1) * VNNI_MR <= m) {
             const uint8_t *rows[VNNI_MR];
             for (int r = 0; r < VNNI_MR; r++) rows[r] = src->a + (t * VNNI_MR + r) * src->lda + k0;
@@ -315,8 +365,9 @@ static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long 
                 long pixels = src->oh * src->ow, n = i / pixels, p = i % pixels, oy = p / src->ow, ox = p % src->ow;
                 const uint32_t padword = 0x01010101u * src->pad;
                 const uint8_t *image = src->x + n * src->h * src->w * src->channels + src->c0;
-                long tap = k0 / src->cg, c = k0 % src->cg, ky = tap / src->kw, kx = tap % src->kw;
-                for (long g = 0; g < groups; ) {
+                const long k = k0 + 4 * vector_groups;
+                long tap = k / src->cg, c = k % src->cg, ky = tap / src->kw, kx = tap % src->kw;
+                for (long g = vector_groups; g < groups; ) {
                     long iy = oy * src->sh - src->ph + ky * src->dh, ix = ox * src->sw - src->pw + kx * src->dw;
                     long words = (src->cg - c) / 4;
                     if (words > groups - g) words = groups - g;
