@@ -14,6 +14,19 @@ static inline float round_away(float v) {
     return r >= 0.5f ? t + 1.0f : (r <= -0.5f ? t - 1.0f : t);
 }
 
+// Output columns lo ..< hi whose tap j (of a row of kw taps) lands inside an image row of w
+// pixels: ox·sw − pw + j·dw ∈ [0, w).
+static inline void tap_columns(long j, long w, long ow, long sw, long pw, long dw, long *lo_out, long *hi_out) {
+    long shift = pw - j * dw;
+    long lo = shift <= 0 ? 0 : (shift + sw - 1) / sw;
+    long top = w - 1 + shift;
+    long hi = top < 0 ? 0 : (ow < top / sw + 1 ? ow : top / sw + 1);
+    if (lo > ow) lo = ow;
+    if (hi < lo) hi = lo;
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define FQT_CODES_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -148,12 +161,8 @@ void foedus_fqt_im2col(const uint8_t *x, long n, long channels, long h, long w, 
 #endif
     for (long j = 0; j < kw; j++) {
         // Output columns whose tap j lands inside the image: lo ..< hi.
-        long shift = pw - j * dw;
-        long lo = shift <= 0 ? 0 : (shift + sw - 1) / sw;
-        long top = w - 1 + shift;
-        long hi = top < 0 ? 0 : (ow < top / sw + 1 ? ow : top / sw + 1);
-        if (lo > ow) lo = ow;
-        if (hi < lo) hi = lo;
+        long lo, hi;
+        tap_columns(j, w, ow, sw, pw, dw, &lo, &hi);
         long offset = j * dw - pw;
         for (long s = 0; s < n; s++) {
             for (long c = 0; c < channels; c++) {
@@ -241,12 +250,8 @@ void foedus_fqt_fold_rescaled(const int32_t *acc, const int32_t *tsums, float st
                 float b = offset * (float)ws;
                 float centre = a + b;
                 const int32_t *src = acc + row * l;
-                long shift = pw - j * dw;
-                long lo = shift <= 0 ? 0 : (shift + sw - 1) / sw;
-                long top = w - 1 + shift;
-                long hi = top < 0 ? 0 : (ow < top / sw + 1 ? ow : top / sw + 1);
-                if (lo > ow) lo = ow;
-                if (hi < lo) hi = lo;
+                long lo, hi;
+                tap_columns(j, w, ow, sw, pw, dw, &lo, &hi);
                 long off = j * dw - pw;
                 if (masks && lo < hi) {
                     // As im2col's fast path: one run over the plane from the first to the last
