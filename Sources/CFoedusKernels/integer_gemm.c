@@ -398,8 +398,8 @@ static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long 
     }
 }
 
-// Loop order panel → K block → row tile: a panel's K slice of B (w·kc bytes) stays in L1
-// across all row tiles and the panel's strip of C stays in L2 across K blocks.
+// Loop order row block → K block → panel → row tile: a panel's K slice of B (w·kc bytes) stays in
+// L1 across the block's row tiles, and the block's strip of C stays in L2 across K blocks.
 // The indirection table of row tiles [t0, t1): entry ((t − t0)·taps + tap)·MR + r points at row
 // t·MR + r's bytes of that tap (channels c0 … c0 + cg of one input pixel), or at `pad` (cg pad
 // bytes) off the image or past the last row.
@@ -423,23 +423,25 @@ static void conv_rows(const a_source *src, long m, long t0, long t1, const uint8
         }
 }
 
-// Loop order panel → K block → row tile: a panel's K slice of B (w·kc bytes) stays in L1
-// across all row tiles and the panel's strip of C stays in L2 across K blocks.
+// Loop order row block → K block → panel → row tile: a panel's K slice of B (w·kc bytes) stays in
+// L1 across the block's row tiles, and the block's strip of C stays in L2 across K blocks.
 static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t *packed8, const uint8_t *packed4,
                                  long m, long n, long k, const int32_t *off, int32_t *c, long ldc, const requant_epilogue *epi) {
     long kp = roundup(k, 4), np = roundup(n, 16), tiles = (m + VNNI_MR - 1) / VNNI_MR;
     // Indirect rows for narrow convolutions (see a_source), packed rows otherwise.
     const int conv = src->x != NULL && np <= VNNI_INDIRECT_MAX_N;
-    // Row blocks of VNNI_MC_TILES tiles: a block's A is packed (or, for a convolution, its tap
-    // table built) just before its panels run, so it is still in L2 for every panel, and A is
-    // read once. Each C element still sums its K blocks in order: the result does not depend on
-    // the blocking. int4 weights keep one row block (each panel is unpacked once per row block).
+    // Row blocks of VNNI_MC_TILES tiles, then K blocks: one K block of a row block's A (at most
+    // 192·kc bytes) is packed just before every panel uses it, so it is still in L1/L2 for each
+    // panel and A is read once, whatever K is (a weight gradient's K is N·L, tens of thousands).
+    // For a narrow convolution the row block's tap table is built instead. Each C element still
+    // sums its K blocks in order: the result does not depend on the blocking. int4 weights keep
+    // one row block (each panel's K slice is unpacked once).
     const long mc = packed4 ? tiles : VNNI_MC_TILES, rows_per_block = (mc < tiles ? mc : tiles) * VNNI_MR;
     // A convolution's K blocks hold whole taps.
     long kc = kp <= VNNI_KC_SINGLE ? (kp > 0 ? kp : 4) : VNNI_KC;
     if (src->x && kp > VNNI_KC_SINGLE) kc = VNNI_KC >= src->cg ? VNNI_KC / src->cg * src->cg : src->cg;
     const long taps = conv ? src->kh * src->kw : 0;
-    int32_t *ap = conv ? NULL : (int32_t *)malloc((size_t)(rows_per_block * (kp > 0 ? kp : 4)));
+    int32_t *ap = conv ? NULL : (int32_t *)malloc((size_t)(rows_per_block * roundup(kc, 4)));
     const uint8_t **table = conv ? (const uint8_t **)malloc((size_t)(rows_per_block * taps) * sizeof(uint8_t *)) : NULL;
     uint8_t *pad = conv ? (uint8_t *)malloc((size_t)src->cg) : NULL;
     int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * kc)) : NULL;
@@ -447,20 +449,14 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
     if (pad) memset(pad, src->pad, (size_t)src->cg);
     long kend = k > 0 ? k : 1;
     for (long t0 = 0; t0 < tiles; t0 += mc) {
-        long t1 = tiles - t0 < mc ? tiles : t0 + mc, ntb = t1 - t0;
-        if (conv) {
-            conv_rows(src, m, t0, t1, pad, table);
-        } else {
-            for (long k0 = 0; k0 < kend; k0 += kc) {
-                long kb = k - k0 < kc ? k - k0 : kc;
-                pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap + ntb * VNNI_MR * (k0 / 4));
-            }
-        }
-        for (long p0 = 0; p0 < np; p0 += PANEL) {
-            long w = np - p0 < PANEL ? np - p0 : PANEL;
-            long ncols = n - p0 < w ? n - p0 : w;
-            for (long k0 = 0; k0 < kend; k0 += kc) {
-                long kb = k - k0 < kc ? k - k0 : kc, groups = (kb + 3) / 4;
+        long t1 = tiles - t0 < mc ? tiles : t0 + mc;
+        if (conv) conv_rows(src, m, t0, t1, pad, table);
+        for (long k0 = 0; k0 < kend; k0 += kc) {
+            long kb = k - k0 < kc ? k - k0 : kc, groups = (kb + 3) / 4;
+            if (!conv) pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap);
+            for (long p0 = 0; p0 < np; p0 += PANEL) {
+                long w = np - p0 < PANEL ? np - p0 : PANEL;
+                long ncols = n - p0 < w ? n - p0 : w;
                 const int8_t *panel;
                 if (packed4) {
                     foedus_i4_unpack(packed4 + (p0 * kp + k0 * w) / 2, scratch, w * groups * 4);
@@ -484,7 +480,7 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
                         vnni_rows(NULL, table + ((t - t0) * taps + k0 / src->cg) * VNNI_MR, kb / src->cg, src->cg / 4, panel, w, groups,
                                   off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
                     else
-                        vnni_rows(ap + ntb * VNNI_MR * (k0 / 4) + (t - t0) * groups * VNNI_MR, NULL, 1, groups, panel, w, groups,
+                        vnni_rows(ap + (t - t0) * groups * VNNI_MR, NULL, 1, groups, panel, w, groups,
                                   off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
                 }
             }
