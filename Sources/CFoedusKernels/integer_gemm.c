@@ -429,7 +429,7 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
                                  long m, long n, long k, const int32_t *off, int32_t *c, long ldc, const requant_epilogue *epi) {
     long kp = roundup(k, 4), np = roundup(n, 16), tiles = (m + VNNI_MR - 1) / VNNI_MR;
     // Indirect rows for narrow convolutions (see a_source), packed rows otherwise.
-    const int conv = src->x != NULL && np <= VNNI_INDIRECT_MAX_N;
+    const int indirect = src->x != NULL && np <= VNNI_INDIRECT_MAX_N;
     // Row blocks of VNNI_MC_TILES tiles, then K blocks: one K block of a row block's A (at most
     // 192·kc bytes) is packed just before every panel uses it, so it is still in L1/L2 for each
     // panel and A is read once, whatever K is (a weight gradient's K is N·L, tens of thousands).
@@ -440,20 +440,20 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
     // A convolution's K blocks hold whole taps.
     long kc = kp <= VNNI_KC_SINGLE ? (kp > 0 ? kp : 4) : VNNI_KC;
     if (src->x && kp > VNNI_KC_SINGLE) kc = VNNI_KC >= src->cg ? VNNI_KC / src->cg * src->cg : src->cg;
-    const long taps = conv ? src->kh * src->kw : 0;
-    int32_t *ap = conv ? NULL : (int32_t *)malloc((size_t)(rows_per_block * roundup(kc, 4)));
-    const uint8_t **table = conv ? (const uint8_t **)malloc((size_t)(rows_per_block * taps) * sizeof(uint8_t *)) : NULL;
-    uint8_t *pad = conv ? (uint8_t *)malloc((size_t)src->cg) : NULL;
+    const long taps = indirect ? src->kh * src->kw : 0;
+    int32_t *ap = indirect ? NULL : (int32_t *)malloc((size_t)(rows_per_block * roundup(kc, 4)));
+    const uint8_t **table = indirect ? (const uint8_t **)malloc((size_t)(rows_per_block * taps) * sizeof(uint8_t *)) : NULL;
+    uint8_t *pad = indirect ? (uint8_t *)malloc((size_t)src->cg) : NULL;
     int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * kc)) : NULL;
-    if ((!conv && !ap) || (conv && (!table || !pad)) || (packed4 && !scratch)) { free(ap); free(table); free(pad); free(scratch); return -1; }
+    if ((!indirect && !ap) || (indirect && (!table || !pad)) || (packed4 && !scratch)) { free(ap); free(table); free(pad); free(scratch); return -1; }
     if (pad) memset(pad, src->pad, (size_t)src->cg);
     long kend = k > 0 ? k : 1;
     for (long t0 = 0; t0 < tiles; t0 += mc) {
         long t1 = tiles - t0 < mc ? tiles : t0 + mc;
-        if (conv) conv_rows(src, m, t0, t1, pad, table);
+        if (indirect) conv_rows(src, m, t0, t1, pad, table);
         for (long k0 = 0; k0 < kend; k0 += kc) {
             long kb = k - k0 < kc ? k - k0 : kc, groups = (kb + 3) / 4;
-            if (!conv) pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap);
+            if (!indirect) pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap);
             for (long p0 = 0; p0 < np; p0 += PANEL) {
                 long w = np - p0 < PANEL ? np - p0 : PANEL;
                 long ncols = n - p0 < w ? n - p0 : w;
@@ -476,7 +476,7 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
                         else tile_epi.out += i * epi->ldo + p0;
                         e = &tile_epi;
                     }
-                    if (conv)
+                    if (indirect)
                         vnni_rows(NULL, table + ((t - t0) * taps + k0 / src->cg) * VNNI_MR, kb / src->cg, src->cg / 4, panel, w, groups,
                                   off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
                     else

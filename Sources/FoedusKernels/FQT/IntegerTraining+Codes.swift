@@ -116,38 +116,13 @@ extension IntegerTraining {
         }
     }
 
-    /// `min(x ∪ {0})`, `max(x ∪ {0})` and `Σ (x − x)` (0 when every value is finite), with
-    /// per-lane accumulators: one serial chain of float adds made the scalar loop latency-bound.
-    /// A value replaces the running bound only when strictly beyond it, as `Swift.min`/`max` do,
-    /// so the result equals the scalar loop's.
+    /// `min(x ∪ {0})`, `max(x ∪ {0})` and `Σ (x − x)` (0 when every value is finite): the
+    /// vectorised range of ``GradientQuantizer/rangeAndPoison(_:_:)`` widened to include 0 (a
+    /// zero bound is +0, as a running bound started at 0 leaves it).
     static func rangeWithZero(_ x: UnsafeBufferPointer<Float>) -> (min: Float, max: Float, poison: Float) {
-        typealias Lane = SIMD16<Float>
         guard let base = x.baseAddress else { return (0, 0, 0) }
-        let count = x.count
-        var i = 0
-        var vlo = Lane(), vhi = Lane(), vpoison = Lane()
-        let raw = UnsafeRawPointer(base)
-        while i + Lane.scalarCount <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: Lane.self)
-            vlo = vlo.replacing(with: v, where: v .< vlo)
-            vhi = vhi.replacing(with: v, where: v .> vhi)
-            vpoison += v - v
-            i += Lane.scalarCount
-        }
-        var lo: Float = 0, hi: Float = 0
-        for j in 0..<Lane.scalarCount {
-            lo = vlo[j] < lo ? vlo[j] : lo
-            hi = vhi[j] > hi ? vhi[j] : hi
-        }
-        var poison = vpoison.sum()
-        while i < count {
-            let v = base[i]
-            lo = v < lo ? v : lo
-            hi = v > hi ? v : hi
-            poison += v - v
-            i += 1
-        }
-        return (lo, hi, poison)
+        let r = GradientQuantizer.rangeAndPoison(base, x.count)
+        return (r.min < 0 ? r.min : 0, r.max > 0 ? r.max : 0, r.poison)
     }
 
     /// `max_i |x[i]|` (0 for no values) and `Σ (x − x)` (0 when every value is finite).

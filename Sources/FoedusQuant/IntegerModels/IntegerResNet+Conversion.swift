@@ -143,14 +143,20 @@ extension IntegerResNet {
         let activationMax = Int32((1 << precision.activationBits) - 1)
 
         /// One unit: per-channel weights at `bits`, accumulators at `sw·scaleIn`, output at
-        /// `outScale` (activation: ReLU clamp; residual: signed int32).
+        /// `outScale` (activation: ReLU clamp; residual: signed int32). With `inputZeroPoints` (the
+        /// stem, run unpadded on an image framed by them) the bias also carries `−Σ_c z_c·Σ q[o][c]`.
         func unit(_ spec: UnitSpec, weight w: Tensor, bias b: Tensor, bits: Int, scaleIn: Double, outScale: Double, role: Role,
-                  outputSize: Int, biasCorrection: [Int64]? = nil, padding: Int? = nil) throws -> Unit {
+                  outputSize: Int, inputZeroPoints: [Int32]? = nil) throws -> Unit {
             let (q, sw) = IntegerCNN.quantizeWeights(w, bits: bits)
-            let outC = w.shape[0], inC = w.shape[1]
+            let outC = w.shape[0], inC = w.shape[1], taps = spec.kernel * spec.kernel
             let accScales = sw.map { $0 * scaleIn }
             let bias = zip(b.doubles, accScales).enumerated().map { o, p in
-                Int32(clamping: Int64((p.0 / p.1).rounded()) - (biasCorrection?[o] ?? 0))
+                let correction = inputZeroPoints.map { z in
+                    (0..<inC).reduce(Int64(0)) { s, c in
+                        s + Int64(z[c]) * (0..<taps).reduce(Int64(0)) { $0 + Int64(q[(o * inC + c) * taps + $1]) }
+                    }
+                } ?? 0
+                return Int32(clamping: Int64((p.0 / p.1).rounded()) - correction)
             }
             let clamp: ClosedRange<Int32> = role == .activation ? 0...activationMax : -IntegerResNet.residualLimit...IntegerResNet.residualLimit
             let norm: Unit.Norm
@@ -165,7 +171,7 @@ extension IntegerResNet {
                 norm = .folded(accScales.map { IntegerCNN.requantizer(ratio: $0 / outScale, clamp: clamp) })
             }
             return Unit(name: spec.name, inChannels: inC, outChannels: outC, kernel: spec.kernel, stride: spec.stride,
-                        padding: padding ?? spec.padding, weights: q, weightBits: bits, bias: bias, role: role, norm: norm)
+                        padding: inputZeroPoints == nil ? spec.padding : 0, weights: q, weightBits: bits, bias: bias, role: role, norm: norm)
         }
 
         if model.isGroupNorm {
@@ -181,18 +187,9 @@ extension IntegerResNet {
         let (w0, b0) = try model.convolution("conv1", norm: "bn1")
         let inputScale = Tensor(shape: [1, inputChannels, 1, 1], scalars: model.std.map { 1 / (255 * $0) })
         let stemW = w0 * inputScale
-        // The stem runs on the image framed by zero points with its own padding 0; its zero-point
-        // correction −Σ z_c·q is folded into the bias.
-        let (stemQ, _) = IntegerCNN.quantizeWeights(stemW, bits: 8)
-        let taps = 9, outC0 = stemW.shape[0]
-        let correction = (0..<outC0).map { o in
-            (0..<inputChannels).reduce(Int64(0)) { s, c in
-                s + Int64(zeroPoints[c]) * (0..<taps).reduce(Int64(0)) { $0 + Int64(stemQ[(o * inputChannels + c) * taps + $1]) }
-            }
-        }
         var scaleIn = range("conv1.out") / Double(activationMax)
         let stem = try unit(stemSpec, weight: stemW, bias: b0, bits: 8, scaleIn: 1, outScale: scaleIn, role: .activation,
-                            outputSize: model.imageSize, biasCorrection: correction, padding: 0)
+                            outputSize: model.imageSize, inputZeroPoints: zeroPoints)
 
         var blocks: [Block] = []
         var size = model.imageSize
