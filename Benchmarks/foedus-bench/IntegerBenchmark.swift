@@ -194,13 +194,13 @@ enum IntegerBenchmark {
         }
         let loadAfter = oneMinuteLoadAverage()
         let wall = Double(monotonicNanoseconds() - start) / 1e9
-        emit("load avg \(describe(loadBefore)) → \(describe(loadAfter)), \(Format.fixed(wall, 1)) s; checksum \(Sink.checksum)", options)
+        emit("load avg \(describe(loadBefore)) → \(describe(loadAfter)), \(Format.fixed(wall, 1)) s (\(benchClockName) clock); checksum \(Sink.checksum)", options)
         if options.json {
             print(JSON.object([
                 ("benchmark", .string("integer")), ("date", .string(utcTimestamp())),
                 ("onednn", .string("\(version.major).\(version.minor).\(version.patch)")),
                 ("backend", .string("\(IntegerBackend.automatic.resolved)")), ("threads", .integer(1)),
-                ("load_before", .optional(loadBefore)), ("load_after", .optional(loadAfter)), ("wall_seconds", .number(wall)),
+                ("load_before", .optional(loadBefore)), ("load_after", .optional(loadAfter)), ("wall_seconds", .number(wall)), ("clock", .string(benchClockName)),
                 ("repeats", .integer(options.repeats)), ("model_repeats", .integer(options.modelRepeats)),
                 ("cases", .array(cases.map(caseJSON))),
             ] + notes).text)

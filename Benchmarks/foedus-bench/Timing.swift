@@ -1,10 +1,23 @@
 @preconcurrency import Glibc
 
-/// Monotonic wall-clock time in nanoseconds.
+/// The clock every sample reads: wall time (`CLOCK_MONOTONIC`) by default, or the calling
+/// thread's CPU time when `FOEDUS_BENCH_CLOCK=cpu`. On a machine shared with other jobs, CPU time
+/// leaves out the time this thread waited for a core (it still includes cache and memory
+/// contention); every contender runs on the calling thread (oneDNN with one OpenMP thread too),
+/// so paired ratios stay comparable.
+let benchClock: clockid_t = {
+    guard let value = getenv("FOEDUS_BENCH_CLOCK") else { return CLOCK_MONOTONIC }
+    return String(cString: value) == "cpu" ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
+}()
+
+/// Whether samples are thread CPU time (`FOEDUS_BENCH_CLOCK=cpu`) rather than wall time.
+var benchClockName: String { benchClock == CLOCK_THREAD_CPUTIME_ID ? "thread-cpu" : "monotonic" }
+
+/// Nanoseconds on ``benchClock``.
 @inline(__always)
 func monotonicNanoseconds() -> UInt64 {
     var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
+    clock_gettime(benchClock, &now)
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
 

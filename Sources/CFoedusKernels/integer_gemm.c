@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include "CFoedusInteger.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -163,53 +164,27 @@ typedef struct {
 // A K of up to this many values runs as one block: a convolution's K = 9·C (288 for 32 channels)
 // then needs no partial sums in C between blocks (its B panel, 64·K bytes, still fits L1).
 #define VNNI_KC_SINGLE 384
-#define VNNI_INDIRECT_MAX_N 16
 #define VNNI_MC_TILES 32
 
 typedef int32_t unaligned_i32 __attribute__((aligned(1), may_alias));
 
-// Packed mode (`indirect` 0): A words come from the packed stream `ap`. Indirect mode (1, a
-// convolution): row r's words of tap t are read in place at rowp[t·MR + r] (an image pixel or a
-// run of pad bytes), cgw words per tap, with no packing pass.
+// A tile's accumulators before its K block: the first K block starts from the column offsets,
+// later ones from the partial sums in C.
 static inline __attribute__((always_inline)) VNNI_TARGET void
-vnni_tile(const int32_t *ap, const uint8_t *const *rowp, long ntaps, long cgw, const int8_t *panel, long w, long groups,
-          const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi,
-          const int mr, const int nv, const int indirect) {
-    // The first K block starts from the column offsets, later ones from the partial sums in C.
-    __m512i acc[6][4];
+tile_start(__m512i acc[6][4], const int32_t *off, const int32_t *c, long ldc, long ncols, int first, const int mr, const int nv) {
     for (int v = 0; v < nv; v++) {
         long col = 16 * v;
         __mmask16 mask = col >= ncols ? 0 : (ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1));
         __m512i o = _mm512_loadu_si512((const void *)(off + col));
-        for (int r = 0; r < mr; r++)
-            acc[r][v] = first ? o : _mm512_maskz_loadu_epi32(mask, c + r * ldc + col);
+        for (int r = 0; r < 6; r++)
+            acc[r][v] = r >= mr ? _mm512_setzero_si512() : (first ? o : _mm512_maskz_loadu_epi32(mask, c + r * ldc + col));
     }
-    const int8_t *bg = panel;
-    if (indirect) {
-        for (long t = 0; t < ntaps; t++) {
-            const uint8_t *rp[VNNI_MR];
-            for (int r = 0; r < mr; r++) rp[r] = rowp[t * VNNI_MR + r];
-            for (long q = 0; q < cgw; q++, bg += 4 * w) {
-                __m512i bv[4];
-                for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
-                for (int r = 0; r < mr; r++) {
-                    // A plain 32-bit load, so the broadcast reads memory (a load-port uop) instead
-                    // of going through a general register (a shuffle-port uop beside vpdpbusd).
-                    const __m512i av = _mm512_set1_epi32(*(const unaligned_i32 *)(rp[r] + 4 * q));
-                    for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
-                }
-            }
-        }
-    } else {
-        for (long g = 0; g < groups; g++, bg += 4 * w, ap += VNNI_MR) {
-            __m512i bv[4];
-            for (int v = 0; v < nv; v++) bv[v] = _mm512_loadu_si512((const void *)(bg + 64 * v));
-            for (int r = 0; r < mr; r++) {
-                __m512i av = _mm512_set1_epi32(ap[r]);
-                for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
-            }
-        }
-    }
+}
+
+// A tile's accumulators after its K block: int32 partial sums back to C, or (last K block with an
+// epilogue) requantized outputs; `row0` is the tile's first row relative to the epilogue's rows.
+static inline __attribute__((always_inline)) VNNI_TARGET void
+tile_finish(__m512i acc[6][4], int32_t *c, long ldc, long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv) {
     if (epi) {
         const __m512i zv = _mm512_set1_epi32(epi->zero), one32 = _mm512_set1_epi32(1);
         const __m512i lo64 = _mm512_set1_epi64((int64_t)epi->lo - epi->zero), hi64 = _mm512_set1_epi64((int64_t)epi->hi - epi->zero);
@@ -221,8 +196,8 @@ vnni_tile(const int32_t *ap, const uint8_t *const *rowp, long ntaps, long cgw, c
             const __m512i cv = _mm512_mask_loadu_epi32(one32, mask, epi->c + col);
             for (int r = 0; r < mr; r++) {
                 const __m512i q = requant16_i32(acc[r][v], bv, cv, zv, lo64, hi64);
-                if (epi->out32) _mm512_mask_storeu_epi32(epi->out32 + r * epi->ldo + col, mask, q);
-                else _mm_mask_storeu_epi8(epi->out + r * epi->ldo + col, mask, _mm512_cvtepi32_epi8(q));
+                if (epi->out32) _mm512_mask_storeu_epi32(epi->out32 + (row0 + r) * epi->ldo + col, mask, q);
+                else _mm_mask_storeu_epi8(epi->out + (row0 + r) * epi->ldo + col, mask, _mm512_cvtepi32_epi8(q));
             }
         }
         return;
@@ -235,26 +210,154 @@ vnni_tile(const int32_t *ap, const uint8_t *const *rowp, long ntaps, long cgw, c
     }
 }
 
-#define VNNI_TILE_CASE(MR, NV, IND) vnni_tile(ap, rowp, ntaps, cgw, panel, w, groups, off, c, ldc, ncols, first, epi, MR, NV, IND)
+// The K loops below keep the accumulators in named locals. Kept in an array across the
+// two-level loop of the indirect tile, clang stored every accumulator to the stack after each
+// vpdpbusd, at half the speed.
+#define DP_ROW(R, AV)                                                   \
+    do {                                                                \
+        a##R##0 = _mm512_dpbusd_epi32(a##R##0, AV, b0);                 \
+        if (nv > 1) a##R##1 = _mm512_dpbusd_epi32(a##R##1, AV, b1);     \
+        if (nv > 2) a##R##2 = _mm512_dpbusd_epi32(a##R##2, AV, b2);     \
+        if (nv > 3) a##R##3 = _mm512_dpbusd_epi32(a##R##3, AV, b3);     \
+    } while (0)
+#define ACC_IN(R) __m512i a##R##0 = acc[R][0], a##R##1 = acc[R][1], a##R##2 = acc[R][2], a##R##3 = acc[R][3];
+#define ACC_OUT(R) acc[R][0] = a##R##0; acc[R][1] = a##R##1; acc[R][2] = a##R##2; acc[R][3] = a##R##3;
+#define B_ROWS(BG)                                                                          \
+    const __m512i b0 = _mm512_loadu_si512((const void *)(BG));                              \
+    const __m512i b1 = nv > 1 ? _mm512_loadu_si512((const void *)((BG) + 64)) : b0;         \
+    const __m512i b2 = nv > 2 ? _mm512_loadu_si512((const void *)((BG) + 128)) : b0;        \
+    const __m512i b3 = nv > 3 ? _mm512_loadu_si512((const void *)((BG) + 192)) : b0;
+
+// Packed A: word g·MR + r of `ap` is row r's k-group g.
+static inline __attribute__((always_inline)) VNNI_TARGET void
+packed_loop(__m512i acc[6][4], const int32_t *ap, const int8_t *bg, long w, long groups, const int mr, const int nv) {
+    ACC_IN(0) ACC_IN(1) ACC_IN(2) ACC_IN(3) ACC_IN(4) ACC_IN(5)
+    for (long g = 0; g < groups; g++, bg += 4 * w, ap += VNNI_MR) {
+        B_ROWS(bg)
+        if (mr > 0) DP_ROW(0, _mm512_set1_epi32(ap[0]));
+        if (mr > 1) DP_ROW(1, _mm512_set1_epi32(ap[1]));
+        if (mr > 2) DP_ROW(2, _mm512_set1_epi32(ap[2]));
+        if (mr > 3) DP_ROW(3, _mm512_set1_epi32(ap[3]));
+        if (mr > 4) DP_ROW(4, _mm512_set1_epi32(ap[4]));
+        if (mr > 5) DP_ROW(5, _mm512_set1_epi32(ap[5]));
+    }
+    ACC_OUT(0) ACC_OUT(1) ACC_OUT(2) ACC_OUT(3) ACC_OUT(4) ACC_OUT(5)
+}
+
+// A plain 32-bit load, so the broadcast reads memory (a load-port uop) instead of going through a
+// general register (a shuffle-port uop beside vpdpbusd).
+#define A_WORD(P) _mm512_set1_epi32(*(const unaligned_i32 *)(P))
+
+// Indirect A (a convolution): row r's words of tap t are read in place at tp[t·MR + r] (an image
+// pixel or a run of pad bytes), cgw words per tap; `groups` is a whole number of taps.
+static inline __attribute__((always_inline)) VNNI_TARGET void
+indirect_loop(__m512i acc[6][4], const uint8_t *const *tp, long cgw, const int8_t *bg, long w, long groups, const int mr, const int nv) {
+    ACC_IN(0) ACC_IN(1) ACC_IN(2) ACC_IN(3) ACC_IN(4) ACC_IN(5)
+    for (long t = 0; t < groups / cgw; t++, tp += VNNI_MR) {
+        const uint8_t *p0 = tp[0], *p1 = tp[1], *p2 = tp[2], *p3 = tp[3], *p4 = tp[4], *p5 = tp[5];
+        for (long q = 0; q < 4 * cgw; q += 4, bg += 4 * w) {
+            B_ROWS(bg)
+            if (mr > 0) DP_ROW(0, A_WORD(p0 + q));
+            if (mr > 1) DP_ROW(1, A_WORD(p1 + q));
+            if (mr > 2) DP_ROW(2, A_WORD(p2 + q));
+            if (mr > 3) DP_ROW(3, A_WORD(p3 + q));
+            if (mr > 4) DP_ROW(4, A_WORD(p4 + q));
+            if (mr > 5) DP_ROW(5, A_WORD(p5 + q));
+        }
+    }
+    ACC_OUT(0) ACC_OUT(1) ACC_OUT(2) ACC_OUT(3) ACC_OUT(4) ACC_OUT(5)
+}
+
+// One row tile of MR rows × NV·16 columns: packed A (`ap`), or indirect rows (`rowp`).
+static inline __attribute__((always_inline)) VNNI_TARGET void
+vnni_tile(const int32_t *ap, const uint8_t *const *rowp, long cgw, const int8_t *panel, long w, long groups,
+          const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi,
+          const int mr, const int nv, const int indirect) {
+    __m512i acc[6][4];
+    tile_start(acc, off, c, ldc, ncols, first, mr, nv);
+    if (indirect) indirect_loop(acc, rowp, cgw, panel, w, groups, mr, nv);
+    else packed_loop(acc, ap, panel, w, groups, mr, nv);
+    tile_finish(acc, c, ldc, ncols, epi, 0, mr, nv);
+}
+
+#define VNNI_TILE_CASE(MR, NV, IND) vnni_tile(ap, rowp, cgw, panel, w, groups, off, c, ldc, ncols, first, epi, MR, NV, IND)
 #define VNNI_NV_SWITCH(MR, IND) switch (nv) { case 1: VNNI_TILE_CASE(MR, 1, IND); break; case 2: VNNI_TILE_CASE(MR, 2, IND); break; \
     case 3: VNNI_TILE_CASE(MR, 3, IND); break; default: VNNI_TILE_CASE(MR, 4, IND); break; }
 #define VNNI_MR_SWITCH(IND) switch (mr) { case 1: VNNI_NV_SWITCH(1, IND) break; case 2: VNNI_NV_SWITCH(2, IND) break; \
     case 3: VNNI_NV_SWITCH(3, IND) break; case 4: VNNI_NV_SWITCH(4, IND) break; case 5: VNNI_NV_SWITCH(5, IND) break; \
     default: VNNI_NV_SWITCH(6, IND) break; }
 
-// One row tile: packed A (`ap`) or, when `rowp` is set, the indirect rows of a convolution.
 static VNNI_TARGET void
-vnni_rows(const int32_t *ap, const uint8_t *const *rowp, long ntaps, long cgw, const int8_t *panel, long w, long groups,
-          const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, int mr) {
+vnni_rows_packed(const int32_t *ap, const int8_t *panel, long w, long groups,
+                 const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, int mr) {
+    const uint8_t *const *rowp = NULL;
+    const long cgw = 0;
     int nv = (int)(w / 16);
-    if (rowp) { VNNI_MR_SWITCH(1) } else { VNNI_MR_SWITCH(0) }
+    VNNI_MR_SWITCH(0)
+}
+
+static VNNI_TARGET void
+vnni_rows_indirect(const uint8_t *const *rowp, long cgw, const int8_t *panel, long w, long groups,
+                   const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, int mr) {
+    const int32_t *ap = NULL;
+    int nv = (int)(w / 16);
+    VNNI_MR_SWITCH(1)
+}
+
+// Two whole indirect tiles (12 rows) of a 16-column panel. With one accumulator per row, six
+// rows are six dependency chains, too few to hide vpdpbusd's latency; twelve are enough. Each
+// row's pointer is read once per 4 words (a straight-line body, so 12 pointers need not stay
+// live at once).
+static VNNI_TARGET void
+vnni_rows_indirect12(const uint8_t *const *tp0, const uint8_t *const *tp1, long cgw, const int8_t *bg, long groups,
+                     const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, long row1) {
+    __m512i lo[6][4], hi[6][4];
+    tile_start(lo, off, c, ldc, ncols, first, 6, 1);
+    tile_start(hi, off, c + row1 * ldc, ldc, ncols, first, 6, 1);
+    __m512i r0 = lo[0][0], r1 = lo[1][0], r2 = lo[2][0], r3 = lo[3][0], r4 = lo[4][0], r5 = lo[5][0];
+    __m512i r6 = hi[0][0], r7 = hi[1][0], r8 = hi[2][0], r9 = hi[3][0], r10 = hi[4][0], r11 = hi[5][0];
+#define ROW4(ACC, P)                                                                          \
+    do {                                                                                      \
+        const uint8_t *p_ = (P) + q;                                                          \
+        ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_), b0);                                       \
+        ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_ + 4), b1);                                   \
+        ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_ + 8), b2);                                   \
+        ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_ + 12), b3);                                  \
+    } while (0)
+    if (cgw % 4 == 0) {
+        for (long t = 0; t < groups / cgw; t++, tp0 += VNNI_MR, tp1 += VNNI_MR) {
+            for (long q = 0; q < 4 * cgw; q += 16, bg += 256) {
+                const __m512i b0 = _mm512_loadu_si512((const void *)bg), b1 = _mm512_loadu_si512((const void *)(bg + 64));
+                const __m512i b2 = _mm512_loadu_si512((const void *)(bg + 128)), b3 = _mm512_loadu_si512((const void *)(bg + 192));
+                ROW4(r0, tp0[0]); ROW4(r1, tp0[1]); ROW4(r2, tp0[2]); ROW4(r3, tp0[3]); ROW4(r4, tp0[4]); ROW4(r5, tp0[5]);
+                ROW4(r6, tp1[0]); ROW4(r7, tp1[1]); ROW4(r8, tp1[2]); ROW4(r9, tp1[3]); ROW4(r10, tp1[4]); ROW4(r11, tp1[5]);
+            }
+        }
+    } else {
+        for (long t = 0; t < groups / cgw; t++, tp0 += VNNI_MR, tp1 += VNNI_MR) {
+            for (long q = 0; q < 4 * cgw; q += 4, bg += 64) {
+                const __m512i b0 = _mm512_loadu_si512((const void *)bg);
+                r0 = _mm512_dpbusd_epi32(r0, A_WORD(tp0[0] + q), b0); r1 = _mm512_dpbusd_epi32(r1, A_WORD(tp0[1] + q), b0);
+                r2 = _mm512_dpbusd_epi32(r2, A_WORD(tp0[2] + q), b0); r3 = _mm512_dpbusd_epi32(r3, A_WORD(tp0[3] + q), b0);
+                r4 = _mm512_dpbusd_epi32(r4, A_WORD(tp0[4] + q), b0); r5 = _mm512_dpbusd_epi32(r5, A_WORD(tp0[5] + q), b0);
+                r6 = _mm512_dpbusd_epi32(r6, A_WORD(tp1[0] + q), b0); r7 = _mm512_dpbusd_epi32(r7, A_WORD(tp1[1] + q), b0);
+                r8 = _mm512_dpbusd_epi32(r8, A_WORD(tp1[2] + q), b0); r9 = _mm512_dpbusd_epi32(r9, A_WORD(tp1[3] + q), b0);
+                r10 = _mm512_dpbusd_epi32(r10, A_WORD(tp1[4] + q), b0); r11 = _mm512_dpbusd_epi32(r11, A_WORD(tp1[5] + q), b0);
+            }
+        }
+    }
+#undef ROW4
+    lo[0][0] = r0; lo[1][0] = r1; lo[2][0] = r2; lo[3][0] = r3; lo[4][0] = r4; lo[5][0] = r5;
+    hi[0][0] = r6; hi[1][0] = r7; hi[2][0] = r8; hi[3][0] = r9; hi[4][0] = r10; hi[5][0] = r11;
+    tile_finish(lo, c, ldc, ncols, epi, 0, 6, 1);
+    tile_finish(hi, c + row1 * ldc, ldc, ncols, epi, row1, 6, 1);
 }
 
 // Where A comes from: a row-major matrix, or (implicit im2col) the NHWC images of a convolution
 // whose row i is output pixel i and whose k = (ky·kw + kx)·cg + c, as foedus_u8_im2col_nhwc lays
-// out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap. With
-// few output columns its rows are read in place through a table of tap pointers (indirect GEMM):
-// packing would cost as much as the product; with more columns packing pays for itself.
+// out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap. Its
+// rows are read in place through a table of tap pointers (an indirect GEMM, no packing pass: the
+// tiles read the same words from the image as they would from a packed copy).
 typedef struct {
     const uint8_t *a;
     long lda;
@@ -292,51 +395,6 @@ static VNNI_TARGET void interleave6x16(const uint8_t *const rows[VNNI_MR], uint3
     interleave6x16_vectors(v, out);
 }
 
-// A whole tile of convolution rows, 16 words (64 bytes: 4, 2 or 1 taps of cg = 16, 32 or 64
-// channels) at a time: each row's taps are loaded from its pixels (or the pad vector off the
-// image) and interleaved as interleave6x16 does. Returns the words done (a multiple of 16).
-static VNNI_TARGET long conv_tile_vector(const a_source *src, long t, long k0, long groups, int32_t *out) {
-    const long wpt = src->cg / 4;  // words per tap
-    if (wpt != 4 && wpt != 8 && wpt != 16) return 0;
-    const long taps_per_chunk = 16 / wpt, pixels = src->oh * src->ow;
-    const __m512i padv = _mm512_set1_epi8((char)src->pad);
-    uint8_t padbuf[64];
-    _mm512_storeu_si512((void *)padbuf, padv);
-    long oy[VNNI_MR], ox[VNNI_MR];
-    const uint8_t *image[VNNI_MR];
-    for (int r = 0; r < VNNI_MR; r++) {
-        const long i = t * VNNI_MR + r, n = i / pixels, p = i % pixels;
-        oy[r] = p / src->ow;
-        ox[r] = p % src->ow;
-        image[r] = src->x + n * src->h * src->w * src->channels + src->c0;
-    }
-    long done = 0;
-    for (long tap0 = k0 / src->cg; done + 16 <= groups; done += 16, tap0 += taps_per_chunk) {
-        __m512i v[VNNI_MR];
-        for (int r = 0; r < VNNI_MR; r++) {
-            const uint8_t *at[4];
-            for (long j = 0; j < taps_per_chunk; j++) {
-                const long tap = tap0 + j, ky = tap / src->kw, kx = tap % src->kw;
-                const long iy = oy[r] * src->sh - src->ph + ky * src->dh, ix = ox[r] * src->sw - src->pw + kx * src->dw;
-                at[j] = (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) ? padbuf : image[r] + (iy * src->w + ix) * src->channels;
-            }
-            if (wpt == 16) {
-                v[r] = _mm512_loadu_si512((const void *)at[0]);
-            } else if (wpt == 8) {
-                v[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)at[0])),
-                                          _mm256_loadu_si256((const __m256i *)at[1]), 1);
-            } else {
-                __m512i x = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)at[0]));
-                x = _mm512_inserti32x4(x, _mm_loadu_si128((const __m128i *)at[1]), 1);
-                x = _mm512_inserti32x4(x, _mm_loadu_si128((const __m128i *)at[2]), 2);
-                v[r] = _mm512_inserti32x4(x, _mm_loadu_si128((const __m128i *)at[3]), 3);
-            }
-        }
-        interleave6x16_vectors(v, out + done * VNNI_MR);
-    }
-    return done;
-}
-
 // Tiles [t0, t1) of a K block of A, repacked so a row tile's broadcasts are one sequential stream:
 // word ((t − t0)·groups + g)·MR + r holds A[t·MR + r][k0 + 4g ..< k0 + 4g + 4], zero-padded past K
 // and M; signed A is flipped to A + 128 here (xor 0x80).
@@ -344,10 +402,9 @@ static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long 
     long groups = (kb + 3) / 4;
     uint32_t mask = flip ? 0x80808080u : 0u;
     for (long t = t0; t < t1; t++) {
-        // Whole tiles of a matrix: 16 groups of six rows at a time through the vector interleave.
+        // Whole tiles: 16 groups of six rows at a time through the vector interleave.
         long vector_groups = 0;
-        if (src->x && (t + 1) * VNNI_MR <= m) vector_groups = conv_tile_vector(src, t, k0, groups, ap + (t - t0) * groups * VNNI_MR);
-        if (!src->x && (t + 1) * VNNI_MR <= m) {
+        if ((t + 1) * VNNI_MR <= m) {
             const uint8_t *rows[VNNI_MR];
             for (int r = 0; r < VNNI_MR; r++) rows[r] = src->a + (t * VNNI_MR + r) * src->lda + k0;
             for (; vector_groups + 16 <= kb / 4; vector_groups += 16) {
@@ -359,29 +416,6 @@ static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long 
             long i = t * VNNI_MR + r;
             uint8_t *dst = (uint8_t *)(ap + (t - t0) * groups * VNNI_MR) + 4 * r;
             if (i >= m) { for (long g = 0; g < groups; g++) memset(dst + 4 * VNNI_MR * g, 0, 4); continue; }
-            if (src->x) {
-                // Output pixel i: its taps in this K block, cg/4 words each (pad words off the
-                // image). The tap and channel advance incrementally (no division per tap).
-                long pixels = src->oh * src->ow, n = i / pixels, p = i % pixels, oy = p / src->ow, ox = p % src->ow;
-                const uint32_t padword = 0x01010101u * src->pad;
-                const uint8_t *image = src->x + n * src->h * src->w * src->channels + src->c0;
-                const long k = k0 + 4 * vector_groups;
-                long tap = k / src->cg, c = k % src->cg, ky = tap / src->kw, kx = tap % src->kw;
-                for (long g = vector_groups; g < groups; ) {
-                    long iy = oy * src->sh - src->ph + ky * src->dh, ix = ox * src->sw - src->pw + kx * src->dw;
-                    long words = (src->cg - c) / 4;
-                    if (words > groups - g) words = groups - g;
-                    if (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) {
-                        for (long q = 0; q < words; q++, g++) memcpy(dst + 4 * VNNI_MR * g, &padword, 4);
-                    } else {
-                        const uint8_t *pix = image + (iy * src->w + ix) * src->channels + c;
-                        for (long q = 0; q < words; q++, g++) memcpy(dst + 4 * VNNI_MR * g, pix + 4 * q, 4);
-                    }
-                    c = 0;
-                    if (++kx == src->kw) { kx = 0; ky++; }
-                }
-                continue;
-            }
             const uint8_t *row = src->a + i * src->lda + k0;
             long full = kb / 4;
             for (long g = vector_groups; g < full; g++) {
@@ -400,26 +434,38 @@ static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long 
 
 // Loop order row block → K block → panel → row tile: a panel's K slice of B (w·kc bytes) stays in
 // L1 across the block's row tiles, and the block's strip of C stays in L2 across K blocks.
-// The indirection table of row tiles [t0, t1): entry ((t − t0)·taps + tap)·MR + r points at row
+// The tap table of row tiles [t0, t1): entry ((t − t0)·taps + tap)·MR + r points at row
 // t·MR + r's bytes of that tap (channels c0 … c0 + cg of one input pixel), or at `pad` (cg pad
-// bytes) off the image or past the last row.
+// bytes) off the image or past the last row. The output pixel advances incrementally and rows
+// whose window lies inside the image skip the bounds checks (no division per row or tap).
 static void conv_rows(const a_source *src, long m, long t0, long t1, const uint8_t *pad, const uint8_t **table) {
-    const long taps = src->kh * src->kw, pixels = src->oh * src->ow;
+    const long taps = src->kh * src->kw, pixels = src->oh * src->ow, plane = src->h * src->w * src->channels;
+    const long span_y = (src->kh - 1) * src->dh, span_x = (src->kw - 1) * src->dw;
+    const long i0 = t0 * VNNI_MR;
+    long n = i0 / pixels, p = i0 % pixels, oy = p / src->ow, ox = p % src->ow;
     for (long t = t0; t < t1; t++)
         for (int r = 0; r < VNNI_MR; r++) {
             const long i = t * VNNI_MR + r;
             const uint8_t **entry = table + (t - t0) * taps * VNNI_MR + r;
             if (i >= m) { for (long tap = 0; tap < taps; tap++) entry[tap * VNNI_MR] = pad; continue; }
-            const long n = i / pixels, p = i % pixels, oy = p / src->ow, ox = p % src->ow;
-            const uint8_t *image = src->x + n * src->h * src->w * src->channels + src->c0;
-            for (long ky = 0, tap = 0; ky < src->kh; ky++) {
-                const long iy = oy * src->sh - src->ph + ky * src->dh;
-                for (long kx = 0; kx < src->kw; kx++, tap++) {
-                    const long ix = ox * src->sw - src->pw + kx * src->dw;
-                    entry[tap * VNNI_MR] = (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) ? pad
-                                                                                              : image + (iy * src->w + ix) * src->channels;
+            const uint8_t *image = src->x + n * plane + src->c0;
+            const long iy0 = oy * src->sh - src->ph, ix0 = ox * src->sw - src->pw;
+            if (iy0 >= 0 && iy0 + span_y < src->h && ix0 >= 0 && ix0 + span_x < src->w) {
+                const uint8_t *base = image + (iy0 * src->w + ix0) * src->channels;
+                for (long ky = 0, tap = 0; ky < src->kh; ky++)
+                    for (long kx = 0; kx < src->kw; kx++, tap++)
+                        entry[tap * VNNI_MR] = base + (ky * src->dh * src->w + kx * src->dw) * src->channels;
+            } else {
+                for (long ky = 0, tap = 0; ky < src->kh; ky++) {
+                    const long iy = iy0 + ky * src->dh;
+                    for (long kx = 0; kx < src->kw; kx++, tap++) {
+                        const long ix = ix0 + kx * src->dw;
+                        entry[tap * VNNI_MR] = (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) ? pad
+                                                                                                  : image + (iy * src->w + ix) * src->channels;
+                    }
                 }
             }
+            if (++ox == src->ow) { ox = 0; if (++oy == src->oh) { oy = 0; n++; } }
         }
 }
 
@@ -428,12 +474,12 @@ static void conv_rows(const a_source *src, long m, long t0, long t1, const uint8
 static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t *packed8, const uint8_t *packed4,
                                  long m, long n, long k, const int32_t *off, int32_t *c, long ldc, const requant_epilogue *epi) {
     long kp = roundup(k, 4), np = roundup(n, 16), tiles = (m + VNNI_MR - 1) / VNNI_MR;
-    // Indirect rows for narrow convolutions (see a_source), packed rows otherwise.
-    const int indirect = src->x != NULL && np <= VNNI_INDIRECT_MAX_N;
+    // A convolution reads its rows in place through a tap table (see a_source).
+    const int indirect = src->x != NULL;
     // Row blocks of VNNI_MC_TILES tiles, then K blocks: one K block of a row block's A (at most
     // 192·kc bytes) is packed just before every panel uses it, so it is still in L1/L2 for each
     // panel and A is read once, whatever K is (a weight gradient's K is N·L, tens of thousands).
-    // For a narrow convolution the row block's tap table is built instead. Each C element still
+    // For a convolution the row block's tap table is built instead. Each C element still
     // sums its K blocks in order: the result does not depend on the blocking. int4 weights keep
     // one row block (each panel's K slice is unpacked once).
     const long mc = packed4 ? tiles : VNNI_MC_TILES, rows_per_block = (mc < tiles ? mc : tiles) * VNNI_MR;
@@ -476,12 +522,17 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
                         else tile_epi.out += i * epi->ldo + p0;
                         e = &tile_epi;
                     }
-                    if (indirect)
-                        vnni_rows(NULL, table + ((t - t0) * taps + k0 / src->cg) * VNNI_MR, kb / src->cg, src->cg / 4, panel, w, groups,
-                                  off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
-                    else
-                        vnni_rows(ap + (t - t0) * groups * VNNI_MR, NULL, 1, groups, panel, w, groups,
-                                  off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
+                    const uint8_t *const *tp = indirect ? table + ((t - t0) * taps + k0 / src->cg) * VNNI_MR : NULL;
+                    if (indirect && w == 16 && t + 1 < t1 && i + 2 * VNNI_MR <= m) {
+                        vnni_rows_indirect12(tp, tp + taps * VNNI_MR, src->cg / 4, panel, groups, off + p0, c + i * ldc + p0, ldc, ncols,
+                                             k0 == 0, e, VNNI_MR);
+                        t++;
+                    } else if (indirect) {
+                        vnni_rows_indirect(tp, src->cg / 4, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
+                    } else {
+                        vnni_rows_packed(ap + (t - t0) * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols,
+                                         k0 == 0, e, mr);
+                    }
                 }
             }
         }

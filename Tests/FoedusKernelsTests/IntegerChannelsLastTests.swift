@@ -23,12 +23,15 @@ final class IntegerChannelsLastTests: XCTestCase {
             (2, 1, 5, 9, 8, (3, 2), (2, 1), (1, 0), (2, 1), 1),     // one channel: the framed im2col, stride and dilation
             (1, 4, 4, 7, 7, (3, 3), (1, 1), (1, 1), (1, 1), 4),     // depthwise: framed im2col of a channel slice
             (3, 32, 3, 40, 40, (3, 3), (1, 1), (1, 1), (1, 1), 1),  // 460 KB of columns per image: GEMM blocks of 2 + 1 images
-            // Whole 4-byte words per tap (cg % 4 == 0): VNNI packs rows straight from the image, or
-            // with ≤ 16 output columns reads them in place through a tap table.
+            // Whole 4-byte words per tap (cg % 4 == 0): VNNI reads the rows in place through a tap
+            // table; a 16-column panel runs two tiles (12 rows) at a time.
             (2, 16, 24, 9, 8, (3, 3), (2, 2), (1, 2), (2, 1), 2),  // stride, dilation, asymmetric padding, 2 groups of 8
             (3, 16, 32, 11, 11, (1, 1), (2, 2), (0, 0), (1, 1), 1), // ResNet's projection shortcut
             (1, 64, 20, 6, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // K = 576: three K blocks (256, 256, 64)
             (2, 64, 12, 5, 6, (3, 3), (2, 1), (1, 1), (1, 1), 1),   // ≤ 16 outputs: indirect rows, three K blocks of whole taps
+            (3, 16, 16, 9, 9, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // ResNet's 16-channel stage: 12-row pairs, then 1 tile + 3 rows
+            (2, 12, 16, 7, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // 3 words per tap (not a multiple of 4): the word-by-word pair loop
+            (2, 8, 70, 6, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // two panels (64 + 6 columns), the second one in 12-row pairs
         ]
         for t in cases {
             let weights = data.int8s(t.o * (t.c / t.g) * t.k.0 * t.k.1)
