@@ -248,14 +248,17 @@ packed_loop(__m512i acc[6][4], const int32_t *ap, const int8_t *bg, long w, long
 // general register (a shuffle-port uop beside vpdpbusd).
 #define A_WORD(P) _mm512_set1_epi32(*(const unaligned_i32 *)(P))
 
-// Indirect A (a convolution): row r's words of tap t are read in place at tp[t·MR + r] (an image
-// pixel or a run of pad bytes), cgw words per tap; `groups` is a whole number of taps.
+// Indirect A (a convolution): row r's words of tap t are read in place at base[r] + tapoff[t]
+// (its pixel in the padded image plus the tap's offset), cgw words per tap; `groups` is a whole
+// number of taps.
 static inline __attribute__((always_inline)) VNNI_TARGET void
-indirect_loop(__m512i acc[6][4], const uint8_t *const *tp, long cgw, const int8_t *bg, long w, long groups, const int mr, const int nv) {
+indirect_loop(__m512i acc[6][4], const uint8_t *const *base, const long *tapoff, long cgw, const int8_t *bg, long w, long groups,
+              const int mr, const int nv) {
     ACC_IN(0) ACC_IN(1) ACC_IN(2) ACC_IN(3) ACC_IN(4) ACC_IN(5)
-    for (long t = 0; t < groups / cgw; t++, tp += VNNI_MR) {
-        const uint8_t *p0 = tp[0], *p1 = tp[1], *p2 = tp[2], *p3 = tp[3], *p4 = tp[4], *p5 = tp[5];
-        for (long q = 0; q < 4 * cgw; q += 4, bg += 4 * w) {
+    const uint8_t *p0 = base[0], *p1 = base[1], *p2 = base[2], *p3 = base[3], *p4 = base[4], *p5 = base[5];
+    for (long t = 0; t < groups / cgw; t++) {
+        const long end = tapoff[t] + 4 * cgw;
+        for (long q = tapoff[t]; q < end; q += 4, bg += 4 * w) {
             B_ROWS(bg)
             if (mr > 0) DP_ROW(0, A_WORD(p0 + q));
             if (mr > 1) DP_ROW(1, A_WORD(p1 + q));
@@ -268,19 +271,19 @@ indirect_loop(__m512i acc[6][4], const uint8_t *const *tp, long cgw, const int8_
     ACC_OUT(0) ACC_OUT(1) ACC_OUT(2) ACC_OUT(3) ACC_OUT(4) ACC_OUT(5)
 }
 
-// One row tile of MR rows × NV·16 columns: packed A (`ap`), or indirect rows (`rowp`).
+// One row tile of MR rows × NV·16 columns: packed A (`ap`), or indirect rows (`base`, `tapoff`).
 static inline __attribute__((always_inline)) VNNI_TARGET void
-vnni_tile(const int32_t *ap, const uint8_t *const *rowp, long cgw, const int8_t *panel, long w, long groups,
+vnni_tile(const int32_t *ap, const uint8_t *const *base, const long *tapoff, long cgw, const int8_t *panel, long w, long groups,
           const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi,
           const int mr, const int nv, const int indirect) {
     __m512i acc[6][4];
     tile_start(acc, off, c, ldc, ncols, first, mr, nv);
-    if (indirect) indirect_loop(acc, rowp, cgw, panel, w, groups, mr, nv);
+    if (indirect) indirect_loop(acc, base, tapoff, cgw, panel, w, groups, mr, nv);
     else packed_loop(acc, ap, panel, w, groups, mr, nv);
     tile_finish(acc, c, ldc, ncols, epi, 0, mr, nv);
 }
 
-#define VNNI_TILE_CASE(MR, NV, IND) vnni_tile(ap, rowp, cgw, panel, w, groups, off, c, ldc, ncols, first, epi, MR, NV, IND)
+#define VNNI_TILE_CASE(MR, NV, IND) vnni_tile(ap, base, tapoff, cgw, panel, w, groups, off, c, ldc, ncols, first, epi, MR, NV, IND)
 #define VNNI_NV_SWITCH(MR, IND) switch (nv) { case 1: VNNI_TILE_CASE(MR, 1, IND); break; case 2: VNNI_TILE_CASE(MR, 2, IND); break; \
     case 3: VNNI_TILE_CASE(MR, 3, IND); break; default: VNNI_TILE_CASE(MR, 4, IND); break; }
 #define VNNI_MR_SWITCH(IND) switch (mr) { case 1: VNNI_NV_SWITCH(1, IND) break; case 2: VNNI_NV_SWITCH(2, IND) break; \
@@ -290,14 +293,14 @@ vnni_tile(const int32_t *ap, const uint8_t *const *rowp, long cgw, const int8_t 
 static VNNI_TARGET void
 vnni_rows_packed(const int32_t *ap, const int8_t *panel, long w, long groups,
                  const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, int mr) {
-    const uint8_t *const *rowp = NULL;
-    const long cgw = 0;
+    const uint8_t *const *base = NULL;
+    const long *tapoff = NULL, cgw = 0;
     int nv = (int)(w / 16);
     VNNI_MR_SWITCH(0)
 }
 
 static VNNI_TARGET void
-vnni_rows_indirect(const uint8_t *const *rowp, long cgw, const int8_t *panel, long w, long groups,
+vnni_rows_indirect(const uint8_t *const *base, const long *tapoff, long cgw, const int8_t *panel, long w, long groups,
                    const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, int mr) {
     const int32_t *ap = NULL;
     int nv = (int)(w / 16);
@@ -305,65 +308,64 @@ vnni_rows_indirect(const uint8_t *const *rowp, long cgw, const int8_t *panel, lo
 }
 
 // Two whole indirect tiles (12 rows) of a 16-column panel. With one accumulator per row, six
-// rows are six dependency chains, too few to hide vpdpbusd's latency; twelve are enough. Each
-// row's pointer is read once per 4 words (a straight-line body, so 12 pointers need not stay
-// live at once).
+// rows are six dependency chains, too few to hide vpdpbusd's latency; twelve are enough.
 static VNNI_TARGET void
-vnni_rows_indirect12(const uint8_t *const *tp0, const uint8_t *const *tp1, long cgw, const int8_t *bg, long groups,
-                     const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi, long row1) {
+vnni_rows_indirect12(const uint8_t *const *base, const long *tapoff, long cgw, const int8_t *bg, long groups,
+                     const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi) {
     __m512i lo[6][4], hi[6][4];
     tile_start(lo, off, c, ldc, ncols, first, 6, 1);
-    tile_start(hi, off, c + row1 * ldc, ldc, ncols, first, 6, 1);
+    tile_start(hi, off, c + VNNI_MR * ldc, ldc, ncols, first, 6, 1);
     __m512i r0 = lo[0][0], r1 = lo[1][0], r2 = lo[2][0], r3 = lo[3][0], r4 = lo[4][0], r5 = lo[5][0];
     __m512i r6 = hi[0][0], r7 = hi[1][0], r8 = hi[2][0], r9 = hi[3][0], r10 = hi[4][0], r11 = hi[5][0];
-#define ROW4(ACC, P)                                                                          \
+    // Four words of a row per visit when a tap has a multiple of 4 words (4 B vectors live).
+#define ROW4(ACC, R)                                                                          \
     do {                                                                                      \
-        const uint8_t *p_ = (P) + q;                                                          \
+        const uint8_t *p_ = base[R] + q;                                                      \
         ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_), b0);                                       \
         ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_ + 4), b1);                                   \
         ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_ + 8), b2);                                   \
         ACC = _mm512_dpbusd_epi32(ACC, A_WORD(p_ + 12), b3);                                  \
     } while (0)
+#define ROW1(ACC, R) ACC = _mm512_dpbusd_epi32(ACC, A_WORD(base[R] + q), b0)
     if (cgw % 4 == 0) {
-        for (long t = 0; t < groups / cgw; t++, tp0 += VNNI_MR, tp1 += VNNI_MR) {
-            for (long q = 0; q < 4 * cgw; q += 16, bg += 256) {
+        for (long t = 0; t < groups / cgw; t++) {
+            const long end = tapoff[t] + 4 * cgw;
+            for (long q = tapoff[t]; q < end; q += 16, bg += 256) {
                 const __m512i b0 = _mm512_loadu_si512((const void *)bg), b1 = _mm512_loadu_si512((const void *)(bg + 64));
                 const __m512i b2 = _mm512_loadu_si512((const void *)(bg + 128)), b3 = _mm512_loadu_si512((const void *)(bg + 192));
-                ROW4(r0, tp0[0]); ROW4(r1, tp0[1]); ROW4(r2, tp0[2]); ROW4(r3, tp0[3]); ROW4(r4, tp0[4]); ROW4(r5, tp0[5]);
-                ROW4(r6, tp1[0]); ROW4(r7, tp1[1]); ROW4(r8, tp1[2]); ROW4(r9, tp1[3]); ROW4(r10, tp1[4]); ROW4(r11, tp1[5]);
+                ROW4(r0, 0); ROW4(r1, 1); ROW4(r2, 2); ROW4(r3, 3); ROW4(r4, 4); ROW4(r5, 5);
+                ROW4(r6, 6); ROW4(r7, 7); ROW4(r8, 8); ROW4(r9, 9); ROW4(r10, 10); ROW4(r11, 11);
             }
         }
     } else {
-        for (long t = 0; t < groups / cgw; t++, tp0 += VNNI_MR, tp1 += VNNI_MR) {
-            for (long q = 0; q < 4 * cgw; q += 4, bg += 64) {
+        for (long t = 0; t < groups / cgw; t++) {
+            const long end = tapoff[t] + 4 * cgw;
+            for (long q = tapoff[t]; q < end; q += 4, bg += 64) {
                 const __m512i b0 = _mm512_loadu_si512((const void *)bg);
-                r0 = _mm512_dpbusd_epi32(r0, A_WORD(tp0[0] + q), b0); r1 = _mm512_dpbusd_epi32(r1, A_WORD(tp0[1] + q), b0);
-                r2 = _mm512_dpbusd_epi32(r2, A_WORD(tp0[2] + q), b0); r3 = _mm512_dpbusd_epi32(r3, A_WORD(tp0[3] + q), b0);
-                r4 = _mm512_dpbusd_epi32(r4, A_WORD(tp0[4] + q), b0); r5 = _mm512_dpbusd_epi32(r5, A_WORD(tp0[5] + q), b0);
-                r6 = _mm512_dpbusd_epi32(r6, A_WORD(tp1[0] + q), b0); r7 = _mm512_dpbusd_epi32(r7, A_WORD(tp1[1] + q), b0);
-                r8 = _mm512_dpbusd_epi32(r8, A_WORD(tp1[2] + q), b0); r9 = _mm512_dpbusd_epi32(r9, A_WORD(tp1[3] + q), b0);
-                r10 = _mm512_dpbusd_epi32(r10, A_WORD(tp1[4] + q), b0); r11 = _mm512_dpbusd_epi32(r11, A_WORD(tp1[5] + q), b0);
+                ROW1(r0, 0); ROW1(r1, 1); ROW1(r2, 2); ROW1(r3, 3); ROW1(r4, 4); ROW1(r5, 5);
+                ROW1(r6, 6); ROW1(r7, 7); ROW1(r8, 8); ROW1(r9, 9); ROW1(r10, 10); ROW1(r11, 11);
             }
         }
     }
 #undef ROW4
+#undef ROW1
     lo[0][0] = r0; lo[1][0] = r1; lo[2][0] = r2; lo[3][0] = r3; lo[4][0] = r4; lo[5][0] = r5;
     hi[0][0] = r6; hi[1][0] = r7; hi[2][0] = r8; hi[3][0] = r9; hi[4][0] = r10; hi[5][0] = r11;
     tile_finish(lo, c, ldc, ncols, epi, 0, 6, 1);
-    tile_finish(hi, c + row1 * ldc, ldc, ncols, epi, row1, 6, 1);
+    tile_finish(hi, c + VNNI_MR * ldc, ldc, ncols, epi, VNNI_MR, 6, 1);
 }
 
 // Where A comes from: a row-major matrix, or (implicit im2col) the NHWC images of a convolution
 // whose row i is output pixel i and whose k = (ky·kw + kx)·cg + c, as foedus_u8_im2col_nhwc lays
-// out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap. Its
-// rows are read in place through a table of tap pointers (an indirect GEMM, no packing pass: the
-// tiles read the same words from the image as they would from a packed copy).
+// out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap, and
+// every window inside the image (foedus_u8_conv_nhwc_gemm pads a copy when the convolution pads).
+// Its rows are read in place, at each row's pixel plus a tap offset (an indirect GEMM, no packing
+// pass: the tiles read the same words from the image as they would from a packed copy).
 typedef struct {
     const uint8_t *a;
     long lda;
     const uint8_t *x;  // conv source when non-NULL
-    long h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
-    uint8_t pad;
+    long h, w, channels, c0, cg, kh, kw, sh, sw, dh, dw, oh, ow;
 } a_source;
 
 // Six rows × 16 words → the interleaved order of a packed tile (word g·6 + r = row r's word g):
@@ -434,39 +436,18 @@ static VNNI_TARGET void pack_a_block(const a_source *src, long m, long t0, long 
 
 // Loop order row block → K block → panel → row tile: a panel's K slice of B (w·kc bytes) stays in
 // L1 across the block's row tiles, and the block's strip of C stays in L2 across K blocks.
-// The tap table of row tiles [t0, t1): entry ((t − t0)·taps + tap)·MR + r points at row
-// t·MR + r's bytes of that tap (channels c0 … c0 + cg of one input pixel), or at `pad` (cg pad
-// bytes) off the image or past the last row. The output pixel advances incrementally and rows
-// whose window lies inside the image skip the bounds checks (no division per row or tap).
-static void conv_rows(const a_source *src, long m, long t0, long t1, const uint8_t *pad, const uint8_t **table) {
-    const long taps = src->kh * src->kw, pixels = src->oh * src->ow, plane = src->h * src->w * src->channels;
-    const long span_y = (src->kh - 1) * src->dh, span_x = (src->kw - 1) * src->dw;
+// Row bases of tiles [t0, t1): entry (t − t0)·MR + r points at channel c0 of row t·MR + r's
+// window origin (its top-left tap) in the image; rows past M point at the first pixel (their
+// sums are never stored). The output pixel advances incrementally (no division per row).
+static void conv_bases(const a_source *src, long m, long t0, long t1, const uint8_t **bases) {
+    const long pixels = src->oh * src->ow, plane = src->h * src->w * src->channels;
     const long i0 = t0 * VNNI_MR;
     long n = i0 / pixels, p = i0 % pixels, oy = p / src->ow, ox = p % src->ow;
-    for (long t = t0; t < t1; t++)
-        for (int r = 0; r < VNNI_MR; r++) {
-            const long i = t * VNNI_MR + r;
-            const uint8_t **entry = table + (t - t0) * taps * VNNI_MR + r;
-            if (i >= m) { for (long tap = 0; tap < taps; tap++) entry[tap * VNNI_MR] = pad; continue; }
-            const uint8_t *image = src->x + n * plane + src->c0;
-            const long iy0 = oy * src->sh - src->ph, ix0 = ox * src->sw - src->pw;
-            if (iy0 >= 0 && iy0 + span_y < src->h && ix0 >= 0 && ix0 + span_x < src->w) {
-                const uint8_t *base = image + (iy0 * src->w + ix0) * src->channels;
-                for (long ky = 0, tap = 0; ky < src->kh; ky++)
-                    for (long kx = 0; kx < src->kw; kx++, tap++)
-                        entry[tap * VNNI_MR] = base + (ky * src->dh * src->w + kx * src->dw) * src->channels;
-            } else {
-                for (long ky = 0, tap = 0; ky < src->kh; ky++) {
-                    const long iy = iy0 + ky * src->dh;
-                    for (long kx = 0; kx < src->kw; kx++, tap++) {
-                        const long ix = ix0 + kx * src->dw;
-                        entry[tap * VNNI_MR] = (iy < 0 || iy >= src->h || ix < 0 || ix >= src->w) ? pad
-                                                                                                  : image + (iy * src->w + ix) * src->channels;
-                    }
-                }
-            }
-            if (++ox == src->ow) { ox = 0; if (++oy == src->oh) { oy = 0; n++; } }
-        }
+    for (long i = i0; i < t1 * VNNI_MR; i++) {
+        if (i >= m) { bases[i - i0] = src->x + src->c0; continue; }
+        bases[i - i0] = src->x + n * plane + ((oy * src->sh) * src->w + ox * src->sw) * src->channels + src->c0;
+        if (++ox == src->ow) { ox = 0; if (++oy == src->oh) { oy = 0; n++; } }
+    }
 }
 
 // Loop order row block → K block → panel → row tile: a panel's K slice of B (w·kc bytes) stays in
@@ -488,15 +469,16 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
     if (src->x && kp > VNNI_KC_SINGLE) kc = VNNI_KC >= src->cg ? VNNI_KC / src->cg * src->cg : src->cg;
     const long taps = indirect ? src->kh * src->kw : 0;
     int32_t *ap = indirect ? NULL : (int32_t *)malloc((size_t)(rows_per_block * roundup(kc, 4)));
-    const uint8_t **table = indirect ? (const uint8_t **)malloc((size_t)(rows_per_block * taps) * sizeof(uint8_t *)) : NULL;
-    uint8_t *pad = indirect ? (uint8_t *)malloc((size_t)src->cg) : NULL;
+    const uint8_t **bases = indirect ? (const uint8_t **)malloc((size_t)rows_per_block * sizeof(uint8_t *)) : NULL;
+    long *tapoff = indirect ? (long *)malloc((size_t)taps * sizeof(long)) : NULL;
     int8_t *scratch = packed4 ? (int8_t *)aligned_alloc(64, (size_t)(PANEL * kc)) : NULL;
-    if ((!indirect && !ap) || (indirect && (!table || !pad)) || (packed4 && !scratch)) { free(ap); free(table); free(pad); free(scratch); return -1; }
-    if (pad) memset(pad, src->pad, (size_t)src->cg);
+    if ((!indirect && !ap) || (indirect && (!bases || !tapoff)) || (packed4 && !scratch)) { free(ap); free(bases); free(tapoff); free(scratch); return -1; }
+    for (long ky = 0, tap = 0; ky < src->kh; ky++)
+        for (long kx = 0; kx < src->kw; kx++, tap++) tapoff[tap] = (ky * src->dh * src->w + kx * src->dw) * src->channels;
     long kend = k > 0 ? k : 1;
     for (long t0 = 0; t0 < tiles; t0 += mc) {
         long t1 = tiles - t0 < mc ? tiles : t0 + mc;
-        if (indirect) conv_rows(src, m, t0, t1, pad, table);
+        if (indirect) conv_bases(src, m, t0, t1, bases);
         for (long k0 = 0; k0 < kend; k0 += kc) {
             long kb = k - k0 < kc ? k - k0 : kc, groups = (kb + 3) / 4;
             if (!indirect) pack_a_block(src, m, t0, t1, k0, kb, a_signed ? 0x80 : 0, ap);
@@ -522,13 +504,13 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
                         else tile_epi.out += i * epi->ldo + p0;
                         e = &tile_epi;
                     }
-                    const uint8_t *const *tp = indirect ? table + ((t - t0) * taps + k0 / src->cg) * VNNI_MR : NULL;
+                    const uint8_t *const *tb = indirect ? bases + (t - t0) * VNNI_MR : NULL;
+                    const long *to = indirect ? tapoff + k0 / src->cg : NULL;
                     if (indirect && w == 16 && t + 1 < t1 && i + 2 * VNNI_MR <= m) {
-                        vnni_rows_indirect12(tp, tp + taps * VNNI_MR, src->cg / 4, panel, groups, off + p0, c + i * ldc + p0, ldc, ncols,
-                                             k0 == 0, e, VNNI_MR);
+                        vnni_rows_indirect12(tb, to, src->cg / 4, panel, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e);
                         t++;
                     } else if (indirect) {
-                        vnni_rows_indirect(tp, src->cg / 4, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
+                        vnni_rows_indirect(tb, to, src->cg / 4, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);
                     } else {
                         vnni_rows_packed(ap + (t - t0) * groups * VNNI_MR, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols,
                                          k0 == 0, e, mr);
@@ -538,8 +520,8 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
         }
     }
     free(scratch);
-    free(pad);
-    free(table);
+    free(tapoff);
+    free(bases);
     free(ap);
     return 0;
 }
@@ -702,9 +684,35 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
     int32_t *off = column_offsets(0, colsum, n, a_zero, bias);
     if (!off) return -1;
     a_source src = {.x = x, .h = h, .w = w, .channels = channels, .c0 = c0, .cg = cg, .kh = kh, .kw = kw, .sh = sh, .sw = sw,
-                    .ph = ph, .pw = pw, .dh = dh, .dw = dw, .oh = oh, .ow = ow, .pad = pad_value};
+                    .dh = dh, .dw = dw, .oh = oh, .ow = ow};
+    // The windows' extent: rows [−ph, bottom) and columns [−pw, right) of the image.
+    const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw;
+    uint8_t *padded = NULL;
+    if (ph > 0 || pw > 0 || bottom > h || right > w) {
+        // A copy of the group's channels with the pad frame around each image, so that every
+        // window lies inside it and a row's taps are its pixel plus fixed offsets.
+        const long hp = ph + (bottom > h ? bottom : h), wp = pw + (right > w ? right : w);
+        padded = (uint8_t *)malloc((size_t)(images * hp * wp * cg));
+        if (!padded) { free(off); return -1; }
+        for (long i = 0; i < images; i++) {
+            uint8_t *image = padded + i * hp * wp * cg;
+            memset(image, pad_value, (size_t)(ph * wp * cg));
+            for (long y = 0; y < hp - ph; y++) {
+                uint8_t *row = image + (ph + y) * wp * cg;
+                if (y >= h) { memset(row, pad_value, (size_t)(wp * cg)); continue; }
+                const long copy = w < wp - pw ? w : wp - pw;
+                memset(row, pad_value, (size_t)(pw * cg));
+                const uint8_t *from = x + ((i * h + y) * w) * channels + c0;
+                if (cg == channels) memcpy(row + pw * cg, from, (size_t)(copy * cg));
+                else for (long px = 0; px < copy; px++) memcpy(row + (pw + px) * cg, from + px * channels, (size_t)cg);
+                memset(row + (pw + copy) * cg, pad_value, (size_t)((wp - pw - copy) * cg));
+            }
+        }
+        src.x = padded; src.h = hp; src.w = wp; src.channels = cg; src.c0 = 0;
+    }
     requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo};
     int status = gemm_vnni(0, &src, packed, NULL, m, n, k, off, c, ldc, rb ? &epi : NULL);
+    free(padded);
     free(off);
     return status;
 #else
