@@ -723,3 +723,51 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
     return -2;
 #endif
 }
+
+int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                                      long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value,
+                                      const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
+                                      int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
+                                      uint8_t *out, int32_t *out32, long ldo, int backend) {
+#ifdef FOEDUS_X86
+    if (foedus_int_backend(backend) != FOEDUS_INT_VNNI) return -2;
+    const long m = images * oh * ow, cgx = roundup(kw * cg, 4);
+    if (m <= 0 || n <= 0) return 0;
+    // Rows [−ph, bottom) of each image, each output column's kw taps side by side.
+    const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, hp = ph + (bottom > h ? bottom : h);
+    uint8_t *rows = (uint8_t *)malloc((size_t)(images * hp * ow * cgx));
+    int32_t *off = column_offsets(0, colsum, n, a_zero, bias);
+    if (!rows || !off) { free(rows); free(off); return -1; }
+    for (long i = 0; i < images; i++)
+        for (long yy = 0; yy < hp; yy++) {
+            uint8_t *row = rows + (i * hp + yy) * ow * cgx;
+            const long y = yy - ph;
+            if (y < 0 || y >= h) { memset(row, pad_value, (size_t)(ow * cgx)); continue; }
+            const uint8_t *line = x + (i * h + y) * w * channels + c0;
+            for (long ox = 0; ox < ow; ox++) {
+                uint8_t *dst = row + ox * cgx;
+                for (long kx = 0; kx < kw; kx++) {
+                    const long ix = ox * sw - pw + kx * dw;
+                    if (ix < 0 || ix >= w) memset(dst + kx * cg, pad_value, (size_t)cg);
+                    else if (cg == 1) dst[kx] = line[ix * channels];
+                    else memcpy(dst + kx * cg, line + ix * channels, (size_t)cg);
+                }
+                // The padding bytes meet zero weights.
+                for (long j = kw * cg; j < cgx; j++) dst[j] = 0;
+            }
+        }
+    a_source src = {.x = rows, .h = hp, .w = ow, .channels = cgx, .c0 = 0, .cg = cgx, .kh = kh, .kw = 1, .sh = sh, .sw = 1,
+                    .dh = dh, .dw = 1, .oh = oh, .ow = ow};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo};
+    int status = gemm_vnni(0, &src, packed, NULL, m, n, kh * cgx, off, c, ldc, rb ? &epi : NULL);
+    free(off);
+    free(rows);
+    return status;
+#else
+    (void)x; (void)images; (void)h; (void)w; (void)channels; (void)c0; (void)cg; (void)kh; (void)kw; (void)sh; (void)sw;
+    (void)ph; (void)pw; (void)dh; (void)dw; (void)oh; (void)ow; (void)pad_value; (void)packed; (void)colsum; (void)n;
+    (void)a_zero; (void)bias; (void)c; (void)ldc; (void)rb; (void)rc; (void)zero; (void)lo; (void)hi; (void)out; (void)out32;
+    (void)ldo; (void)backend;
+    return -2;
+#endif
+}

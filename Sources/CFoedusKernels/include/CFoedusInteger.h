@@ -96,8 +96,9 @@ void foedus_igroupnorm_u8(const int32_t *x, long samples, long channels, long gr
 /// output pixels, columns are (ky, kx, c) in that order (kh·kw·cg of them); out-of-image taps
 /// take `pad_value`.
 /// Convolution as an implicit-im2col GEMM on the VNNI backend: the rows of A (output pixels of
-/// `images` NHWC images, k = (ky·kw + kx)·cg + c as foedus_u8_im2col_nhwc lays them out) are packed
-/// straight from the images, so no column matrix is written. B, colsum, bias, C and the optional
+/// `images` NHWC images, k = (ky·kw + kx)·cg + c as foedus_u8_im2col_nhwc lays them out) are read
+/// in place from the images (a padded copy of the group's channels when the convolution pads), so
+/// no column matrix is written. B, colsum, bias, C and the optional
 /// requantizing epilogue (rb non-NULL) are those of foedus_i8_gemm_requant with m = images·oh·ow,
 /// k = kh·kw·cg. Returns -2 (nothing done) unless the backend resolves to VNNI and cg % 4 == 0;
 /// -1 on allocation failure.
@@ -106,6 +107,16 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
                              const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
                              int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
                              uint8_t *out, int32_t *out32, long ldo, int backend);
+/// foedus_u8_conv_nhwc_gemm for any cg (e.g. one input channel): each output column's kw taps are
+/// first copied side by side, cgx = roundup(kw·cg, 4) bytes per position (the last cgx − kw·cg
+/// bytes 0), and the convolution runs as a kh × 1 one over those rows. `packed` is therefore B of
+/// k = kh·cgx rows in (ky, kx·cg + c) order, with zero rows for the padding bytes. Returns -2
+/// (nothing done) unless the backend resolves to VNNI; -1 on allocation failure.
+int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                                      long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value,
+                                      const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
+                                      int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
+                                      uint8_t *out, int32_t *out32, long ldo, int backend);
 void foedus_u8_im2col_nhwc(const uint8_t *x, long h, long w, long channels, long c0, long cg, long kh, long kw,
                            long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow,
                            uint8_t pad_value, uint8_t *col);

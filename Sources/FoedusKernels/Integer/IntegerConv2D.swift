@@ -15,6 +15,11 @@ public struct IntegerConv2D: Sendable {
     public let packed: [PackedInt8Matrix]
     /// The same weights with rows in (ky, kx, c) order, for channels-last input.
     public let packedChannelsLast: [PackedInt8Matrix]
+    /// When a group's channels are not whole 4-byte words (`cg % 4 != 0`, e.g. one input channel):
+    /// the weights with rows in (ky, kx·cg + c) order, each ky's `kw·cg` rows followed by zero rows
+    /// up to a multiple of 4, for the VNNI kernel that lays each output column's taps side by side
+    /// (`foedus_u8_conv_nhwc_expanded_gemm`). Empty otherwise.
+    public let packedRowExpanded: [PackedInt8Matrix]
 
     /// - Parameter weights: OIHW int8, `[outChannels, inChannels/groups, kh, kw]`.
     /// - Preconditions: channels divisible by `groups`; positive kernel, stride, dilation;
@@ -47,6 +52,16 @@ public struct IntegerConv2D: Sendable {
         for o in 0..<outChannels { for c in 0..<cg { for t in 0..<taps { hwc[o * ckk + t * cg + c] = weights[o * ckk + c * taps + t] } } }
         packedChannelsLast = hwc.withUnsafeBufferPointer { w in
             (0..<groups).map { g in PackedInt8Matrix(w.baseAddress! + g * og * ckk, k: ckk, n: og, strideK: 1, strideN: ckk) }
+        }
+        if cg % 4 == 0 {
+            packedRowExpanded = []
+        } else {
+            let row = kernel.w * cg, cgx = (row + 3) / 4 * 4, kx = kernel.h * cgx
+            var expanded = [Int8](repeating: 0, count: outChannels * kx)
+            for o in 0..<outChannels { for ky in 0..<kernel.h { for j in 0..<row { expanded[o * kx + ky * cgx + j] = hwc[o * ckk + ky * row + j] } } }
+            packedRowExpanded = expanded.withUnsafeBufferPointer { w in
+                (0..<groups).map { g in PackedInt8Matrix(w.baseAddress! + g * og * kx, k: kx, n: og, strideK: 1, strideN: kx) }
+            }
         }
     }
 
@@ -135,9 +150,10 @@ public struct IntegerConv2D: Sendable {
         // Several images per GEMM (their rows are consecutive in the output): fewer, taller GEMM
         // calls, with the column block kept near 1 MB so it stays in L2 between im2col and the GEMM.
         let imagesPerBlock = Swift.max(1, Swift.min(batch, (1 << 20) / Swift.max(1, pixels * ckk)))
-        // On VNNI with whole 4-byte words per tap, the GEMM packs its rows straight from the images
-        // (implicit im2col): no column block is written.
-        let implicit = !signed && cg % 4 == 0 && backend.resolved == .vnni
+        // On VNNI the GEMM reads its rows from the images (implicit im2col): no column block is
+        // written. Taps of whole 4-byte words are read in place; other channel counts have each
+        // output column's taps laid side by side first (a kh × 1 convolution over those rows).
+        let implicit = !signed && backend.resolved == .vnni
         let col = implicit ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: imagesPerBlock * pixels * ckk)
         let partial = requantizer == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: imagesPerBlock * pixels * outChannels)
         defer { col?.deallocate(); partial?.deallocate() }
@@ -183,12 +199,14 @@ public struct IntegerConv2D: Sendable {
         }
     }
 
-    /// One group of `images` images through `foedus_u8_conv_nhwc_gemm` (VNNI, implicit im2col): the
-    /// same rows, weights and epilogue as im2col + ``IntegerGEMM`` multiply, so the same integers.
+    /// One group of `images` images through `foedus_u8_conv_nhwc_gemm` (VNNI, implicit im2col), or
+    /// `foedus_u8_conv_nhwc_expanded_gemm` when the group's channels are not whole words: the same
+    /// products, sums and epilogue as im2col + ``IntegerGEMM`` multiply, so the same integers.
     private func implicitGEMM(_ x: UnsafePointer<UInt8>, images: Int, h: Int, w: Int, group g: Int, oh: Int, ow: Int, pad: UInt8,
                               zeroPoint: Int32, bias: UnsafePointer<Int32>?, requantizer r: ChannelRequantizer?,
                               partialSums: UnsafeMutablePointer<Int32>?, into target: IntegerGEMM.RequantizedOutput, backend: IntegerBackend) {
-        let cg = inChannels / groups, b = packedChannelsLast[g]
+        let cg = inChannels / groups, expanded = cg % 4 != 0, b = expanded ? packedRowExpanded[g] : packedChannelsLast[g]
+        let gemm = expanded ? foedus_u8_conv_nhwc_expanded_gemm : foedus_u8_conv_nhwc_gemm
         var bytes: UnsafeMutablePointer<UInt8>?, values: UnsafeMutablePointer<Int32>?
         switch target {
         case .bytes(let p): bytes = p.assumingMemoryBound(to: UInt8.self)
@@ -201,12 +219,12 @@ public struct IntegerConv2D: Sendable {
             b.columnSums.withUnsafeBufferPointer { colsum in
                 multipliers.withUnsafeBufferPointer { rb in
                     shifts.withUnsafeBufferPointer { rc in
-                        foedus_u8_conv_nhwc_gemm(x, images, h, w, inChannels, g * cg, cg, kernel.h, kernel.w, stride.h, stride.w,
-                                                 padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, packed.baseAddress,
-                                                 colsum.baseAddress, b.n, zeroPoint, bias, c, outChannels,
-                                                 r == nil ? nil : rb.baseAddress, r == nil ? nil : rc.baseAddress, r?.zeroPoint ?? 0,
-                                                 r?.clamp.lowerBound ?? 0, r?.clamp.upperBound ?? 0, bytes, r == nil ? nil : values,
-                                                 outChannels, backend.rawValue)
+                        gemm(x, images, h, w, inChannels, g * cg, cg, kernel.h, kernel.w, stride.h, stride.w,
+                             padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, packed.baseAddress,
+                             colsum.baseAddress, b.n, zeroPoint, bias, c, outChannels,
+                             r == nil ? nil : rb.baseAddress, r == nil ? nil : rc.baseAddress, r?.zeroPoint ?? 0,
+                             r?.clamp.lowerBound ?? 0, r?.clamp.upperBound ?? 0, bytes, r == nil ? nil : values,
+                             outChannels, backend.rawValue)
                     }
                 }
             }
