@@ -156,7 +156,17 @@ typedef struct {
     uint8_t *out;
     int32_t *out32;  // when set: int32 outputs here (may alias C) instead of bytes in `out`
     long ldo;
+    int high;  // every shift in [32, 63] and the clamp bounds minus zero in int32: requant16_i32_high
 } requant_epilogue;
+
+// Whether requant16_i32_high gives requant16_i32's results for these n columns.
+static int epilogue_high(const int32_t *rc, long n, int32_t zero, int32_t lo, int32_t hi) {
+    const int64_t l = (int64_t)lo - zero, h = (int64_t)hi - zero;
+    if (l < INT32_MIN || h > INT32_MAX) return 0;
+    for (long j = 0; j < n; j++)
+        if (rc[j] < 32 || rc[j] > 63) return 0;
+    return 1;
+}
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define VNNI_MR 6
@@ -183,23 +193,44 @@ tile_start(__m512i acc[6][4], const int32_t *off, const int32_t *c, long ldc, lo
 
 // A tile's accumulators after its K block: int32 partial sums back to C, or (last K block with an
 // epilogue) requantized outputs; `row0` is the tile's first row relative to the epilogue's rows.
+// The requantizing epilogue of one tile with its branches resolved at compile time (`high`:
+// requant16_i32_high, `wide`: int32 outputs).
+static inline __attribute__((always_inline)) VNNI_TARGET void
+tile_requant(__m512i acc[6][4], long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv, const int high,
+             const int wide) {
+    const __m512i zv = _mm512_set1_epi32(epi->zero), one32 = _mm512_set1_epi32(1);
+    const __m512i lo64 = _mm512_set1_epi64((int64_t)epi->lo - epi->zero), hi64 = _mm512_set1_epi64((int64_t)epi->hi - epi->zero);
+    const __m512i lo32 = _mm512_set1_epi32(epi->lo - epi->zero), hi32 = _mm512_set1_epi32(epi->hi - epi->zero);
+    const __m512i c32 = _mm512_set1_epi32(32), one64 = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
+    for (int v = 0; v < nv; v++) {
+        long col = 16 * v;
+        if (col >= ncols) break;
+        __mmask16 mask = ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1);
+        const __m512i bv = _mm512_maskz_loadu_epi32(mask, epi->b + col);
+        // Masked-off columns shift by 32 (high) or 1: any value, never stored.
+        const __m512i cv = _mm512_mask_loadu_epi32(high ? c32 : one32, mask, epi->c + col);
+        // Per-column constants of the high form, hoisted out of the row loop.
+        const __m512i bo = _mm512_srli_epi64(bv, 32), sh = _mm512_sub_epi32(cv, c32);
+        const __m512i re = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_and_si512(cv, low32), one64));
+        const __m512i ro = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_srli_epi64(cv, 32), one64));
+        for (int r = 0; r < mr; r++) {
+            const __m512i q = high ? requant16_i32_high(acc[r][v], bv, bo, re, ro, sh, zv, lo32, hi32)
+                                   : requant16_i32(acc[r][v], bv, cv, zv, lo64, hi64);
+            if (wide) _mm512_mask_storeu_epi32(epi->out32 + (row0 + r) * epi->ldo + col, mask, q);
+            else _mm_mask_storeu_epi8(epi->out + (row0 + r) * epi->ldo + col, mask, _mm512_cvtepi32_epi8(q));
+        }
+    }
+}
+
+// A tile's accumulators after its K block: int32 partial sums back to C, or (last K block with an
+// epilogue) requantized outputs; `row0` is the tile's first row relative to the epilogue's rows.
 static inline __attribute__((always_inline)) VNNI_TARGET void
 tile_finish(__m512i acc[6][4], int32_t *c, long ldc, long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv) {
     if (epi) {
-        const __m512i zv = _mm512_set1_epi32(epi->zero), one32 = _mm512_set1_epi32(1);
-        const __m512i lo64 = _mm512_set1_epi64((int64_t)epi->lo - epi->zero), hi64 = _mm512_set1_epi64((int64_t)epi->hi - epi->zero);
-        for (int v = 0; v < nv; v++) {
-            long col = 16 * v;
-            if (col >= ncols) break;
-            __mmask16 mask = ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1);
-            const __m512i bv = _mm512_maskz_loadu_epi32(mask, epi->b + col);
-            const __m512i cv = _mm512_mask_loadu_epi32(one32, mask, epi->c + col);
-            for (int r = 0; r < mr; r++) {
-                const __m512i q = requant16_i32(acc[r][v], bv, cv, zv, lo64, hi64);
-                if (epi->out32) _mm512_mask_storeu_epi32(epi->out32 + (row0 + r) * epi->ldo + col, mask, q);
-                else _mm_mask_storeu_epi8(epi->out + (row0 + r) * epi->ldo + col, mask, _mm512_cvtepi32_epi8(q));
-            }
-        }
+        if (epi->high && !epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 1, 0);
+        else if (epi->high) tile_requant(acc, ncols, epi, row0, mr, nv, 1, 1);
+        else if (!epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 0, 0);
+        else tile_requant(acc, ncols, epi, row0, mr, nv, 0, 1);
         return;
     }
     for (int v = 0; v < nv; v++) {
@@ -443,10 +474,17 @@ static void conv_bases(const a_source *src, long m, long t0, long t1, const uint
     const long pixels = src->oh * src->ow, plane = src->h * src->w * src->channels;
     const long i0 = t0 * VNNI_MR;
     long n = i0 / pixels, p = i0 % pixels, oy = p / src->ow, ox = p % src->ow;
+    const long step = src->sw * src->channels;
+    const uint8_t *b = src->x + n * plane + ((oy * src->sh) * src->w + ox * src->sw) * src->channels + src->c0;
     for (long i = i0; i < t1 * VNNI_MR; i++) {
         if (i >= m) { bases[i - i0] = src->x + src->c0; continue; }
-        bases[i - i0] = src->x + n * plane + ((oy * src->sh) * src->w + ox * src->sw) * src->channels + src->c0;
-        if (++ox == src->ow) { ox = 0; if (++oy == src->oh) { oy = 0; n++; } }
+        bases[i - i0] = b;
+        b += step;
+        if (++ox == src->ow) {
+            ox = 0;
+            if (++oy == src->oh) { oy = 0; n++; }
+            b = src->x + n * plane + oy * src->sh * src->w * src->channels + src->c0;
+        }
     }
 }
 
@@ -663,7 +701,7 @@ int foedus_i8_gemm_requant(int a_signed, const uint8_t *a, long lda, const int8_
                            long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc,
                            const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
                            uint8_t *out, int32_t *out32, long ldo, int backend) {
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? epilogue_high(rc, n, zero, lo, hi) : 0};
     return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, &epi, backend);
 }
 
@@ -710,7 +748,7 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
         }
         src.x = padded; src.h = hp; src.w = wp; src.channels = cg; src.c0 = 0;
     }
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? epilogue_high(rc, n, zero, lo, hi) : 0};
     int status = gemm_vnni(0, &src, packed, NULL, m, n, k, off, c, ldc, rb ? &epi : NULL);
     free(padded);
     free(off);
@@ -722,6 +760,39 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
     (void)ldo; (void)backend;
     return -2;
 #endif
+}
+
+// Position ox of a framed line (pad bytes around the row) as one word: byte kx is tap kx,
+// frame[ox·sw + kx·dw], the bytes past kw are 0.
+static void expand_words_scalar(const uint8_t *frame, long ow, long kw, long sw, long dw, uint32_t *out) {
+    for (long ox = 0; ox < ow; ox++) {
+        uint32_t v = 0;
+        for (long kx = 0; kx < kw; kx++) v |= (uint32_t)frame[ox * sw + kx * dw] << (8 * kx);
+        out[ox] = v;
+    }
+}
+
+#ifdef FOEDUS_X86
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void expand_words_avx512(const uint8_t *frame, long ow, long kw, long dw, uint32_t *out) {
+    long ox = 0;
+    for (; ox + 16 <= ow; ox += 16) {
+        __m512i v = _mm512_setzero_si512();
+        for (long kx = 0; kx < kw; kx++)
+            v = _mm512_or_si512(v, _mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(frame + ox + kx * dw))), (unsigned)(8 * kx)));
+        _mm512_storeu_si512((void *)(out + ox), v);
+    }
+    expand_words_scalar(frame + ox, ow - ox, kw, 1, dw, out + ox);
+}
+#endif
+
+// The framed line's words (stride 1 in AVX-512, any stride otherwise); the frame must hold
+// (ow − 1)·sw + (kw − 1)·dw + 16 bytes.
+static void expand_words(const uint8_t *frame, long ow, long kw, long sw, long dw, uint32_t *out) {
+#ifdef FOEDUS_X86
+    if (sw == 1) { expand_words_avx512(frame, ow, kw, dw, out); return; }
+#endif
+    expand_words_scalar(frame, ow, kw, sw, dw, out);
 }
 
 int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
@@ -738,12 +809,24 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
     uint8_t *rows = (uint8_t *)malloc((size_t)(images * hp * ow * cgx));
     int32_t *off = column_offsets(0, colsum, n, a_zero, bias);
     if (!rows || !off) { free(rows); free(off); return -1; }
+    // One input channel with at most 4 taps per row (conv1): each position is one word of a
+    // framed copy of the line, built 16 positions at a time.
+    const int words = cg == 1 && kw <= 4;
+    const long right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw, framed = pw + (right > w ? right : w) + 64;
+    uint8_t *frame = words ? (uint8_t *)malloc((size_t)framed) : NULL;
+    if (words && !frame) { free(rows); free(off); return -1; }
     for (long i = 0; i < images; i++)
         for (long yy = 0; yy < hp; yy++) {
             uint8_t *row = rows + (i * hp + yy) * ow * cgx;
             const long y = yy - ph;
             if (y < 0 || y >= h) { memset(row, pad_value, (size_t)(ow * cgx)); continue; }
             const uint8_t *line = x + (i * h + y) * w * channels + c0;
+            if (words) {
+                memset(frame, pad_value, (size_t)framed);
+                for (long ix = 0; ix < w; ix++) frame[pw + ix] = line[ix * channels];
+                expand_words(frame, ow, kw, sw, dw, (uint32_t *)(void *)row);
+                continue;
+            }
             for (long ox = 0; ox < ow; ox++) {
                 uint8_t *dst = row + ox * cgx;
                 for (long kx = 0; kx < kw; kx++) {
@@ -756,9 +839,10 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
                 for (long j = kw * cg; j < cgx; j++) dst[j] = 0;
             }
         }
+    free(frame);
     a_source src = {.x = rows, .h = hp, .w = ow, .channels = cgx, .c0 = 0, .cg = cgx, .kh = kh, .kw = 1, .sh = sh, .sw = 1,
                     .dh = dh, .dw = 1, .oh = oh, .ow = ow};
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? epilogue_high(rc, n, zero, lo, hi) : 0};
     int status = gemm_vnni(0, &src, packed, NULL, m, n, kh * cgx, off, c, ldc, rb ? &epi : NULL);
     free(off);
     free(rows);

@@ -23,6 +23,22 @@ requant16_i32(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, _
     return _mm512_add_epi32(r, zero);
 }
 
+// requant16_i32 when every shift c is in [32, 63] (a ratio below 1/2 as a 31-bit dyadic) and
+// the clamp bounds minus the zero point fit in int32: floor((acc·b + 2^(c−1)) / 2^c) is
+// floor(floor(t / 2^32) / 2^(c−32)), and t / 2^32 (|·| < 2^31) is the high dword of each 64-bit
+// product, already in the odd lanes for the odd products. One 32-bit shift and clamp for 16 lanes
+// instead of two 64-bit ones. bo = bv >> 32 (per 64-bit lane), re / ro = 2^(c−1) of the even /
+// odd lanes as 64-bit, sh = c − 32, lo32 / hi32 = bounds − zero.
+static inline __attribute__((always_inline)) RQ_TARGET __m512i
+requant16_i32_high(__m512i acc, __m512i bv, __m512i bo, __m512i re, __m512i ro, __m512i sh, __m512i zero, __m512i lo32, __m512i hi32) {
+    const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, bv), re);
+    const __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), bo), ro);
+    __m512i r = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 32), po);
+    r = _mm512_srav_epi32(r, sh);
+    r = _mm512_max_epi32(_mm512_min_epi32(r, hi32), lo32);
+    return _mm512_add_epi32(r, zero);
+}
+
 static inline __attribute__((always_inline)) RQ_TARGET __m128i
 requant16(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
     return _mm512_cvtepi32_epi8(requant16_i32(acc, bv, cv, zero, lo64, hi64));

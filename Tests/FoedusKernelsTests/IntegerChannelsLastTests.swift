@@ -46,9 +46,14 @@ final class IntegerChannelsLastTests: XCTestCase {
                     outChannels: t.o, kernel: t.k, stride: t.s, padding: t.p, dilation: t.d, groups: t.g, zeroPoint: zero, bias: bias)
                 let nhwc = Self.channelsLast(x, n: t.n, c: t.c, spatial: t.h * t.w)
                 let expectedNHWC = Self.channelsLast(expected, n: t.n, c: t.o, spatial: oh * ow)
-                // The fused requantized output against requantizeReference of the int32 result.
-                let requantizer = ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.02).map { Dyadic(ratio: $0) },
-                                                     zeroPoint: 0, clamp: 0...255)
+                // The fused requantized output against requantizeReference of the int32 result. Small
+                // ratios (every shift ≥ 32: the epilogue's one-shift form), a 4-bit clamp with a zero
+                // point, and ratios up to 3 (shifts < 32: the 64-bit form), by zero point.
+                let requantizer = zero == 0
+                    ? ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.02).map { Dyadic(ratio: $0) }, zeroPoint: 0, clamp: 0...255)
+                    : zero == 73
+                    ? ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.3).map { Dyadic(ratio: $0) }, zeroPoint: 3, clamp: 0...15)
+                    : ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-3, high: 3).map { Dyadic(ratio: $0) }, zeroPoint: 128, clamp: 0...255)
                 let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8($0) }
                 for backend in explicitBackends {
                     let got = conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend)
