@@ -27,8 +27,8 @@ final class IntegerChannelsLastTests: XCTestCase {
             // table; a 16-column panel runs two tiles (12 rows) at a time.
             (2, 16, 24, 9, 8, (3, 3), (2, 2), (1, 2), (2, 1), 2),  // stride, dilation, asymmetric padding, 2 groups of 8
             (3, 16, 32, 11, 11, (1, 1), (2, 2), (0, 0), (1, 1), 1), // ResNet's projection shortcut
-            (1, 64, 20, 6, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // K = 576: three K blocks (256, 256, 64)
-            (2, 64, 12, 5, 6, (3, 3), (2, 1), (1, 1), (1, 1), 1),   // ≤ 16 outputs: indirect rows, three K blocks of whole taps
+            (1, 64, 20, 6, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // K = 576: two K blocks (512, 64)
+            (2, 64, 12, 5, 6, (3, 3), (2, 1), (1, 1), (1, 1), 1),   // ≤ 16 outputs: 12-row pairs, two K blocks of whole taps
             (3, 16, 16, 9, 9, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // ResNet's 16-channel stage: 12-row pairs, then 1 tile + 3 rows
             (2, 12, 16, 7, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // 3 words per tap (not a multiple of 4): the word-by-word pair loop
             (2, 8, 70, 6, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // two panels (64 + 6 columns), the second one in 12-row pairs

@@ -6,7 +6,7 @@ import XCTest
 final class IntegerGEMMTests: XCTestCase {
     let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 13, 5), (6, 64, 4), (13, 65, 31), (5, 130, 67), (17, 16, 3), (9, 200, 129), (2, 47, 256),
-        (205, 70, 300),  // two row blocks of the VNNI kernel (192 rows each) and two K blocks
+        (205, 70, 600),  // two row blocks of the VNNI kernel (192 rows each) and two K blocks (512 + 88)
     ]
 
     func testFusedRequantizationEqualsTheProductThenRequantization() {
@@ -14,14 +14,18 @@ final class IntegerGEMMTests: XCTestCase {
         // ChannelRequantizer.requantizeReference, exactly. Shapes cover one and two K blocks,
         // two row blocks, partial column tiles; both byte types; every backend.
         var data = IntegerTestData(seed: 9)
-        for (m, n, k) in [(7, 13, 5), (205, 70, 300), (40, 33, 256), (6, 64, 513)] {
+        for (m, n, k) in [(7, 13, 5), (205, 70, 600), (40, 33, 256), (6, 64, 513)] {
             let a = data.uint8s(m * k), b = data.int8s(k * n), bias = data.int32s(n, in: -100_000...100_000)
             let packed = PackedInt8Matrix(b, k: k, n: n)
             let product = IntegerGEMM.reference(a, b, m: m, n: n, k: k, aZeroPoint: 3, bias: bias)
-            var dyadics = data.doubles(n, low: 1e-5, high: 0.05).map { Dyadic(ratio: $0) }
-            dyadics[n / 2] = Dyadic(b: 0, c: 1)
-            for (zero, clamp) in [(Int32(0), Int32(0)...255), (Int32(-3), Int32(-128)...127)] {
-                let r = ChannelRequantizer(dyadics: dyadics, zeroPoint: zero, clamp: clamp)
+            // Every shift ≥ 32 (the epilogue's one-shift form), then one column with shift 1 (the
+            // 64-bit form for the whole product).
+            let dyadics = data.doubles(n, low: 1e-5, high: 0.05).map { Dyadic(ratio: $0) }
+            var withZeroColumn = dyadics
+            withZeroColumn[n / 2] = Dyadic(b: 0, c: 1)
+            for (zero, clamp, columns) in [(Int32(0), Int32(0)...255, dyadics), (Int32(0), Int32(0)...255, withZeroColumn),
+                                           (Int32(-3), Int32(-128)...127, withZeroColumn)] {
+                let r = ChannelRequantizer(dyadics: columns, zeroPoint: zero, clamp: clamp)
                 let expected = r.requantizeReference(product, rows: m)
                 XCTAssertTrue(expected.contains(clamp.upperBound) && expected.contains(clamp.lowerBound), "clamps exercised \(m)x\(n)x\(k)")
                 for backend in explicitBackends {
@@ -41,7 +45,7 @@ final class IntegerGEMMTests: XCTestCase {
                 }
             }
             // int32 outputs with a 16-bit clamp, written over the partial sums themselves.
-            let wide = ChannelRequantizer(dyadics: dyadics.map { Dyadic(b: $0.b, c: Swift.max(1, $0.c - 6)) }, zeroPoint: 0, clamp: -32767...32767)
+            let wide = ChannelRequantizer(dyadics: withZeroColumn.map { Dyadic(b: $0.b, c: Swift.max(1, $0.c - 6)) }, zeroPoint: 0, clamp: -32767...32767)
             let expectedWide = wide.requantizeReference(product, rows: m)
             XCTAssertTrue(expectedWide.contains(32767) || expectedWide.contains(-32767), "16-bit clamp exercised \(m)x\(n)x\(k)")
             for backend in explicitBackends {
