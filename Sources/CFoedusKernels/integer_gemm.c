@@ -856,10 +856,8 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
     free(rows);
     return status;
 #else
-    (void)x; (void)images; (void)h; (void)w; (void)channels; (void)c0; (void)cg; (void)kh; (void)kw; (void)sh; (void)sw;
-    (void)ph; (void)pw; (void)dh; (void)dw; (void)oh; (void)ow; (void)pad_value; (void)packed; (void)colsum; (void)n;
-    (void)a_zero; (void)bias; (void)c; (void)ldc; (void)rb; (void)rc; (void)zero; (void)lo; (void)hi; (void)out; (void)out32;
-    (void)ldo; (void)backend;
-    return -2;
+    // No VNNI backend here: the same answer as the in-place form (-2, nothing done).
+    return foedus_u8_conv_nhwc_gemm(x, images, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, packed, colsum,
+                                    n, a_zero, bias, c, ldc, rb, rc, zero, lo, hi, out, out32, ldo, backend);
 #endif
 }
