@@ -388,6 +388,42 @@ vnni_rows_indirect12(const uint8_t *const *base, const long *tapoff, long cgw, c
     tile_finish(hi, c + VNNI_MR * ldc, ldc, ncols, epi, VNNI_MR, 6, 1);
 }
 
+// Two whole indirect tiles (12 rows) of a 32-column panel, for short K (a one-channel
+// convolution's three words): twice the rows per call halves the per-tile work around a K loop
+// of a few vpdpbusd.
+static VNNI_TARGET void
+vnni_rows_indirect12x2(const uint8_t *const *base, const long *tapoff, long cgw, const int8_t *bg, long groups,
+                       const int32_t *off, int32_t *c, long ldc, long ncols, int first, const requant_epilogue *epi) {
+    __m512i lo[6][4], hi[6][4];
+    tile_start(lo, off, c, ldc, ncols, first, 6, 2);
+    tile_start(hi, off, c + VNNI_MR * ldc, ldc, ncols, first, 6, 2);
+    __m512i a00 = lo[0][0], a01 = lo[0][1], a10 = lo[1][0], a11 = lo[1][1], a20 = lo[2][0], a21 = lo[2][1];
+    __m512i a30 = lo[3][0], a31 = lo[3][1], a40 = lo[4][0], a41 = lo[4][1], a50 = lo[5][0], a51 = lo[5][1];
+    __m512i x00 = hi[0][0], x01 = hi[0][1], x10 = hi[1][0], x11 = hi[1][1], x20 = hi[2][0], x21 = hi[2][1];
+    __m512i x30 = hi[3][0], x31 = hi[3][1], x40 = hi[4][0], x41 = hi[4][1], x50 = hi[5][0], x51 = hi[5][1];
+#define PAIR(A0, A1, R)                                                 \
+    do {                                                                \
+        const __m512i av_ = A_WORD(base[R] + q);                        \
+        A0 = _mm512_dpbusd_epi32(A0, av_, b0);                          \
+        A1 = _mm512_dpbusd_epi32(A1, av_, b1);                          \
+    } while (0)
+    for (long t = 0; t < groups / cgw; t++) {
+        const long end = tapoff[t] + 4 * cgw;
+        for (long q = tapoff[t]; q < end; q += 4, bg += 128) {
+            const __m512i b0 = _mm512_loadu_si512((const void *)bg), b1 = _mm512_loadu_si512((const void *)(bg + 64));
+            PAIR(a00, a01, 0); PAIR(a10, a11, 1); PAIR(a20, a21, 2); PAIR(a30, a31, 3); PAIR(a40, a41, 4); PAIR(a50, a51, 5);
+            PAIR(x00, x01, 6); PAIR(x10, x11, 7); PAIR(x20, x21, 8); PAIR(x30, x31, 9); PAIR(x40, x41, 10); PAIR(x50, x51, 11);
+        }
+    }
+#undef PAIR
+    lo[0][0] = a00; lo[0][1] = a01; lo[1][0] = a10; lo[1][1] = a11; lo[2][0] = a20; lo[2][1] = a21;
+    lo[3][0] = a30; lo[3][1] = a31; lo[4][0] = a40; lo[4][1] = a41; lo[5][0] = a50; lo[5][1] = a51;
+    hi[0][0] = x00; hi[0][1] = x01; hi[1][0] = x10; hi[1][1] = x11; hi[2][0] = x20; hi[2][1] = x21;
+    hi[3][0] = x30; hi[3][1] = x31; hi[4][0] = x40; hi[4][1] = x41; hi[5][0] = x50; hi[5][1] = x51;
+    tile_finish(lo, c, ldc, ncols, epi, 0, 6, 2);
+    tile_finish(hi, c + VNNI_MR * ldc, ldc, ncols, epi, VNNI_MR, 6, 2);
+}
+
 // Where A comes from: a row-major matrix, or (implicit im2col) the NHWC images of a convolution
 // whose row i is output pixel i and whose k = (ky·kw + kx)·cg + c, as foedus_u8_im2col_nhwc lays
 // out a row. The conv form needs cg % 4 == 0 so that each 4-byte word lies inside one tap, and
@@ -554,6 +590,9 @@ static VNNI_TARGET int gemm_vnni(int a_signed, const a_source *src, const int8_t
                     const long *to = indirect ? tapoff + k0 / src->cg : NULL;
                     if (indirect && w == 16 && t + 1 < t1 && i + 2 * VNNI_MR <= m) {
                         vnni_rows_indirect12(tb, to, src->cg / 4, panel, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e);
+                        t++;
+                    } else if (indirect && w == 32 && groups <= 8 && t + 1 < t1 && i + 2 * VNNI_MR <= m) {
+                        vnni_rows_indirect12x2(tb, to, src->cg / 4, panel, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e);
                         t++;
                     } else if (indirect) {
                         vnni_rows_indirect(tb, to, src->cg / 4, panel, w, groups, off + p0, c + i * ldc + p0, ldc, ncols, k0 == 0, e, mr);

@@ -32,6 +32,7 @@ final class IntegerChannelsLastTests: XCTestCase {
             (3, 16, 16, 9, 9, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // ResNet's 16-channel stage: 12-row pairs, then 1 tile + 3 rows
             (2, 12, 16, 7, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),   // 3 words per tap (not a multiple of 4): the word-by-word pair loop
             (2, 8, 70, 6, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // two panels (64 + 6 columns), the second one in 12-row pairs
+            (3, 2, 20, 9, 9, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // 2 channels: taps side by side (8 bytes per row), 32-column 12-row pairs
         ]
         for t in cases {
             let weights = data.int8s(t.o * (t.c / t.g) * t.k.0 * t.k.1)
