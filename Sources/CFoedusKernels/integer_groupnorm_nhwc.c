@@ -149,7 +149,7 @@ static void gn_portable(const int32_t *x, long samples, long channels, long grou
 #ifdef GN_X86
 // What the vector affine loop writes; a compile-time constant in each instantiation, so the loop
 // carries no per-element branch on the target.
-enum { OUT_U8, OUT_I32, OUT_TABLE, OUT_VALUES };
+enum { OUT_U8, OUT_I32, OUT_TABLE, OUT_VALUES, OUT_TABLE_UNIT, OUT_VALUES_UNIT };
 
 // The affine stage of one sample's 16-channel block `j` (deviations in int32 lanes). The even and
 // odd lanes are multiplied separately with 32×32→64-bit products (as requant16_i32 does), so no
@@ -188,8 +188,7 @@ normalize_block_avx512(const int32_t *xs, long channels, long spatial, long j, i
     const __m512i gs = _mm512_loadu_si512((const void *)(gsum32 + j)), countv = _mm512_set1_epi32((int32_t)count);
     const __m512i lov = _mm512_set1_epi64(lo), hiv = _mm512_set1_epi64(hi);
     const __m512i i32min = _mm512_set1_epi64(INT32_MIN), i32max = _mm512_set1_epi64(INT32_MAX);
-    const __m512i rbv = _mm512_set1_epi32((int32_t)t->rb), rcv = _mm512_set1_epi32(t->rc), rzv = _mm512_set1_epi32(t->rzero);
-    const __m512i rlo64 = _mm512_set1_epi64((int64_t)t->rlo - t->rzero), rhi64 = _mm512_set1_epi64((int64_t)t->rhi - t->rzero);
+    const residual_requant rq = residual_requant_make(t->rb, t->rc, t->rzero, t->rlo, t->rhi);
     uint8_t *const u8 = t->u8;
     int32_t *const i32 = t->i32;
     const uint8_t *const skip_u8 = t->skip_u8;
@@ -202,6 +201,9 @@ normalize_block_avx512(const int32_t *xs, long channels, long spatial, long j, i
             const __m512i dd = h == 0 ? d : _mm512_srli_epi64(d, 32);
             __m512i yn = _mm512_add_epi64(_mm512_mul_epi32(dd, fh[h]), _mm512_srai_epi64(_mm512_mul_epi32(dd, fl[h]), 31));
             if (clamp32) yn = _mm512_max_epi64(_mm512_min_epi64(yn, i32max), i32min);
+            // Unclamped, only yn's low half reaches the next product, and clang then computes it
+            // with 64-bit vpmullq (3 µops) instead of vpmuldq: keep every bit of yn live.
+            else __asm__("" : "+v"(yn));
             __m512i y = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(yn, bv[h]), rv[h]), cv[h]);
             y = _mm512_mask_sub_epi64(y, negative[h], _mm512_setzero_si512(), y);
             y = _mm512_add_epi64(y, betav[h]);
@@ -213,8 +215,9 @@ normalize_block_avx512(const int32_t *xs, long channels, long spatial, long j, i
         const long i = base + p * channels + j;
         if (mode == OUT_U8) _mm_storeu_si128((__m128i *)(u8 + i), _mm512_cvtepi32_epi8(r));
         else if (mode == OUT_I32) _mm512_storeu_si512((void *)(i32 + i), r);
-        else if (mode == OUT_TABLE) _mm_storeu_si128((__m128i *)(u8 + i), residual16(r, skip_u8, table, NULL, i, rbv, rcv, rzv, rlo64, rhi64));
-        else _mm_storeu_si128((__m128i *)(u8 + i), residual16(r, NULL, NULL, skip_i32, i, rbv, rcv, rzv, rlo64, rhi64));
+        else if (mode == OUT_TABLE || mode == OUT_TABLE_UNIT)
+            _mm_storeu_si128((__m128i *)(u8 + i), residual16(r, skip_u8, table, NULL, i, &rq, mode == OUT_TABLE_UNIT));
+        else _mm_storeu_si128((__m128i *)(u8 + i), residual16(r, NULL, NULL, skip_i32, i, &rq, mode == OUT_VALUES_UNIT));
     }
 }
 
@@ -267,7 +270,9 @@ GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long gr
         gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch];
         shifted |= gshift[ch] != 0;
     }
-    const int mode = t->residual ? (t->table ? OUT_TABLE : OUT_VALUES) : (t->u8 ? OUT_U8 : OUT_I32);
+    const int unit = t->residual && residual_unit(t->rb, t->rzero);
+    const int mode = t->residual ? (t->table ? (unit ? OUT_TABLE_UNIT : OUT_TABLE) : (unit ? OUT_VALUES_UNIT : OUT_VALUES))
+                                 : (t->u8 ? OUT_U8 : OUT_I32);
     for (long j = 0; j < channels; j += 16) {
 #define GN_BLOCK(MODE, CLAMP) normalize_block_avx512(xs, channels, spatial, j, count, scratch, b, c, sign, beta, lo, hi, t, base, MODE, CLAMP)
         if (shifted) {
@@ -275,14 +280,18 @@ GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long gr
             case OUT_U8: GN_BLOCK(OUT_U8, 1); break;
             case OUT_I32: GN_BLOCK(OUT_I32, 1); break;
             case OUT_TABLE: GN_BLOCK(OUT_TABLE, 1); break;
-            default: GN_BLOCK(OUT_VALUES, 1);
+            case OUT_VALUES: GN_BLOCK(OUT_VALUES, 1); break;
+            case OUT_TABLE_UNIT: GN_BLOCK(OUT_TABLE_UNIT, 1); break;
+            default: GN_BLOCK(OUT_VALUES_UNIT, 1);
             }
         } else {
             switch (mode) {
             case OUT_U8: GN_BLOCK(OUT_U8, 0); break;
             case OUT_I32: GN_BLOCK(OUT_I32, 0); break;
             case OUT_TABLE: GN_BLOCK(OUT_TABLE, 0); break;
-            default: GN_BLOCK(OUT_VALUES, 0);
+            case OUT_VALUES: GN_BLOCK(OUT_VALUES, 0); break;
+            case OUT_TABLE_UNIT: GN_BLOCK(OUT_TABLE_UNIT, 0); break;
+            default: GN_BLOCK(OUT_VALUES_UNIT, 0);
             }
         }
 #undef GN_BLOCK
