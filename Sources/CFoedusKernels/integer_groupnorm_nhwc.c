@@ -233,30 +233,42 @@ GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long gr
     int64_t *gsum = scratch + S_GSUM * channels, *gshift = scratch + S_GSHIFT * channels, *gf = scratch + S_GF * channels;
     uint64_t *csq_x = (uint64_t *)(scratch + S_X2 * channels);
     int32_t *gsum32 = (int32_t *)(scratch + S_I32 * channels);
+    // Σx is gathered in wrapping int32 lanes: it lies in [spatial·min, spatial·max], so when that
+    // interval is narrower than 2³² (always, for 16-bit inputs), spatial·min + (Σx − spatial·min
+    // mod 2³²) is the exact sum; a wider channel is summed again in int64.
     for (long j = 0; j < channels; j += 16) {
-        __m512i lo8 = _mm512_setzero_si512(), hi8 = _mm512_setzero_si512();
-        __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+        __m512i sum = _mm512_setzero_si512(), even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
         __m512i mn = _mm512_set1_epi32(INT32_MAX), mx = _mm512_set1_epi32(INT32_MIN);
         for (long p = 0; p < spatial; p++) {
             const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
             mn = _mm512_min_epi32(mn, v);
             mx = _mm512_max_epi32(mx, v);
-            lo8 = _mm512_add_epi64(lo8, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(v)));
-            hi8 = _mm512_add_epi64(hi8, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1)));
+            sum = _mm512_add_epi32(sum, v);
             even = _mm512_add_epi64(even, _mm512_mul_epi32(v, v));
             const __m512i vh = _mm512_srli_epi64(v, 32);
             odd = _mm512_add_epi64(odd, _mm512_mul_epi32(vh, vh));
         }
-        _mm512_storeu_si512((void *)(csum + j), lo8);
-        _mm512_storeu_si512((void *)(csum + j + 8), hi8);
-        _mm512_storeu_si512((void *)(cmin + j), _mm512_cvtepi32_epi64(_mm512_castsi512_si256(mn)));
-        _mm512_storeu_si512((void *)(cmin + j + 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(mn, 1)));
-        _mm512_storeu_si512((void *)(cmax + j), _mm512_cvtepi32_epi64(_mm512_castsi512_si256(mx)));
-        _mm512_storeu_si512((void *)(cmax + j + 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(mx, 1)));
+        int32_t s32[16], mn32[16], mx32[16];
         uint64_t e[8], o[8];
+        _mm512_storeu_si512((void *)s32, sum);
+        _mm512_storeu_si512((void *)mn32, mn);
+        _mm512_storeu_si512((void *)mx32, mx);
         _mm512_storeu_si512((void *)e, even);
         _mm512_storeu_si512((void *)o, odd);
-        for (int k = 0; k < 8; k++) { csq_x[j + 2 * k] = e[k]; csq_x[j + 2 * k + 1] = o[k]; }
+        for (int k = 0; k < 16; k++) {
+            const long ch = j + k;
+            const int64_t low = (int64_t)spatial * mn32[k];
+            cmin[ch] = mn32[k];
+            cmax[ch] = mx32[k];
+            if ((int64_t)spatial * ((int64_t)mx32[k] - mn32[k]) < ((int64_t)1 << 32)) {
+                csum[ch] = low + (int64_t)(uint32_t)((uint32_t)s32[k] - (uint32_t)(uint64_t)low);
+            } else {
+                int64_t exact = 0;
+                for (long p = 0; p < spatial; p++) exact += xs[p * channels + ch];
+                csum[ch] = exact;
+            }
+            csq_x[ch] = k % 2 == 0 ? e[k / 2] : o[k / 2];
+        }
     }
     const int fits = group_sums(csum, cmin, cmax, channels, groups, count, gsum, gshift) <= INT32_MAX;
     group_scales(xs, spatial, channels, groups, count, csq_x, gsum, gshift, gf);
