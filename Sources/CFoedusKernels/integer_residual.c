@@ -41,3 +41,42 @@ void foedus_residual_requant_u8(const int32_t *main, const uint8_t *skip_u8, con
 #endif
     residual_portable(main, skip_u8, table, skip_i32, n, b, c, zero, lo, hi, out);
 }
+
+// Global sum pooling: per image and channel, the sum of `spatial` channels-last bytes.
+#define SUMPOOL_BODY                                                                             \
+    for (long n = 0; n < images; n++) {                                                          \
+        const uint8_t *image = x + n * spatial * channels;                                       \
+        int32_t *s = sums + n * channels;                                                        \
+        for (long k = 0; k < channels; k++) s[k] = 0;                                            \
+        for (long p = 0; p < spatial; p++)                                                       \
+            for (long k = 0; k < channels; k++) s[k] = (int32_t)((uint32_t)s[k] + image[p * channels + k]); \
+    }
+
+static void sumpool_portable(const uint8_t *x, long images, long spatial, long channels, int32_t *sums) { SUMPOOL_BODY }
+
+#if defined(__x86_64__)
+// 16 channels per zmm of int32 sums, held in registers across the pixels.
+static RQ_TARGET void sumpool_avx512(const uint8_t *x, long images, long spatial, long channels, int32_t *sums) {
+    for (long n = 0; n < images; n++) {
+        const uint8_t *image = x + n * spatial * channels;
+        for (long j = 0; j < channels; j += 16) {
+            __m512i acc = _mm512_setzero_si512();
+            for (long p = 0; p < spatial; p++)
+                acc = _mm512_add_epi32(acc, _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(image + p * channels + j))));
+            _mm512_storeu_si512((void *)(sums + n * channels + j), acc);
+        }
+    }
+}
+#endif
+
+void foedus_sumpool_nhwc_u8(const uint8_t *x, long images, long spatial, long channels, int32_t *sums, int backend) {
+#if defined(__x86_64__)
+    if (foedus_int_backend(backend) == FOEDUS_INT_VNNI && channels % 16 == 0) {
+        sumpool_avx512(x, images, spatial, channels, sums);
+        return;
+    }
+#else
+    (void)backend;
+#endif
+    sumpool_portable(x, images, spatial, channels, sums);
+}

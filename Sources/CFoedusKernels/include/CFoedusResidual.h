@@ -20,4 +20,9 @@ void foedus_igroupnorm_nhwc_residual_u8(const int32_t *x, long samples, long cha
                                         int64_t lo, int64_t hi, const uint8_t *skip_u8, const int32_t *table,
                                         const int32_t *skip_i32, int64_t rb, int rc, int32_t rzero, int32_t rlo, int32_t rhi,
                                         int64_t *scratch, uint8_t *out, int backend);
+
+/// Per image and channel, the (wrapping) int32 sum over `spatial` pixels of channels-last bytes:
+/// `[images, spatial, channels]` → `[images, channels]`. AVX-512 (channels a multiple of 16) or
+/// portable by `backend`.
+void foedus_sumpool_nhwc_u8(const uint8_t *x, long images, long spatial, long channels, int32_t *sums, int backend);
 #endif
