@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "CFoedusInteger.h"
+#include "CFoedusResidual.h"
 
 /// Sets the number of OpenMP threads the calling thread uses for oneDNN primitives.
 /// Returns 0 on success, -1 when no OpenMP runtime is loaded in the process.

@@ -1,3 +1,5 @@
+import CFoedusKernels
+
 /// The small integer passes of residual networks around the convolutions: padding the input
 /// with per-channel zero points, the identity shortcut's add, and global sum pooling, all on
 /// channels-last (NHWC) data.
@@ -12,6 +14,12 @@ public enum IntegerResidual {
         let fill = zeroPoints.map { UInt8($0) }
         for n in 0..<images {
             let image = x + n * c * size * size, target = out + n * padded * padded * c
+            if c == 1 {
+                // One channel (grayscale): NCHW and NHWC rows coincide, so whole rows are copied.
+                target.update(repeating: fill[0], count: padded * padded)
+                for y in 0..<size { (target + (y + padding) * padded + padding).update(from: image + y * size, count: size) }
+                continue
+            }
             for p in 0..<(padded * padded) { for k in 0..<c { target[p * c + k] = fill[k] } }
             for k in 0..<c {
                 for y in 0..<size {
@@ -38,8 +46,16 @@ public enum IntegerResidual {
 
     /// Per image and channel, the sum over `spatial` pixels of channels-last uint8 activations:
     /// `[images, spatial, channels]` → `[images, channels]` int32 (exact below 2³¹ / 255 pixels).
+    /// The C kernel (`foedus_sumpool_nhwc_u8`, AVX-512 or portable by `backend`); equals
+    /// ``sumPoolChannelsLastReference(_:images:spatial:channels:into:)``.
     public static func sumPoolChannelsLast(_ x: UnsafePointer<UInt8>, images: Int, spatial: Int, channels c: Int,
-                                           into sums: UnsafeMutablePointer<Int32>) {
+                                           into sums: UnsafeMutablePointer<Int32>, backend: IntegerBackend = .automatic) {
+        foedus_sumpool_nhwc_u8(x, images, spatial, c, sums, backend.rawValue)
+    }
+
+    /// The scalar reference twin of ``sumPoolChannelsLast(_:images:spatial:channels:into:backend:)``.
+    public static func sumPoolChannelsLastReference(_ x: UnsafePointer<UInt8>, images: Int, spatial: Int, channels c: Int,
+                                                    into sums: UnsafeMutablePointer<Int32>) {
         for n in 0..<images {
             let image = x + n * spatial * c, s = sums + n * c
             for k in 0..<c { s[k] = 0 }

@@ -71,10 +71,13 @@ public struct IntegerResNet: Sendable {
 
         func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
 
-        /// Where a unit writes: bytes for ``Role/activation``, int32 for ``Role/residual``.
+        /// Where a unit writes: bytes for ``Role/activation``, int32 for ``Role/residual``, or a
+        /// block's output bytes (a ``Role/residual`` unit plus the shortcut, requantized by `output`).
         enum Output {
             case bytes(UnsafeMutablePointer<UInt8>)
             case int32(UnsafeMutablePointer<Int32>)
+            /// `main` receives a folded unit's int32 values before the add (group norm never stores them).
+            case block(IntegerResidual.Shortcut, output: Requantizer, main: UnsafeMutablePointer<Int32>, into: UnsafeMutablePointer<UInt8>)
         }
 
         /// Channels-last pass of `images` images `[size, size, inChannels]` (uint8, zero point 0).
@@ -88,12 +91,19 @@ public struct IntegerResNet: Sendable {
                 case (.folded, .int32(let o)):
                     conv.forwardChannelsLast(x, batch: images, h: size, w: size, zeroPoint: 0, bias: pb.baseAddress, requantizer: requantizer,
                                              into: .int32(o))
+                case (.folded, .block(let shortcut, let output, let main, let o)):
+                    conv.forwardChannelsLast(x, batch: images, h: size, w: size, zeroPoint: 0, bias: pb.baseAddress, requantizer: requantizer,
+                                             into: .int32(main))
+                    let count = images * outputSize(size) * outputSize(size) * outChannels
+                    IntegerResidual.addRequantize(main, shortcut, count: count, output: output, into: o)
                 case (.group(_, let gn, _, _, _, _), _):
                     conv.forwardChannelsLast(x, batch: images, h: size, w: size, zeroPoint: 0, bias: pb.baseAddress, requantizer: requantizer,
                                              into: .int32(scratch))
                     switch out {
                     case .bytes(let o): gn.applyChannelsLast(UnsafePointer(scratch), samples: images, into: o)
                     case .int32(let o): gn.applyChannelsLast(UnsafePointer(scratch), samples: images, into: o)
+                    case .block(let shortcut, let output, _, let o):
+                        gn.applyChannelsLast(UnsafePointer(scratch), samples: images, adding: shortcut, output: output, into: o)
                     }
                 }
             }
@@ -201,18 +211,18 @@ public struct IntegerResNet: Sendable {
                     var size = imageSize
                     for block in blocks {
                         let out = block.conv1.outputSize(size)
-                        let count = images * out * out * block.conv1.outChannels
                         block.conv1.forward(current, images: images, size: size, scratch: scratch, into: .bytes(inner))
-                        block.conv2.forward(inner, images: images, size: out, scratch: scratch, into: .int32(main))
+                        // |branch| ≤ 2³⁰ − 1, so the sum of the two branches cannot wrap.
+                        let shortcut: IntegerResidual.Shortcut
                         switch block.shortcut {
                         case .projection(let unit):
                             unit.forward(current, images: images, size: size, scratch: scratch, into: .int32(skip))
-                            // |branch| ≤ 2³⁰ − 1, so the sum cannot wrap.
-                            IntegerResidual.add(skip, count: count, into: main)
+                            shortcut = .values(skip)
                         case .identity:
-                            IntegerResidual.addTabulated(current, table: block.identityTable!, count: count, into: main)
+                            shortcut = .tabulated(current, table: block.identityTable!)
                         }
-                        block.output.requantize(main, count: count, into: next)
+                        block.conv2.forward(inner, images: images, size: out, scratch: scratch,
+                                            into: .block(shortcut, output: block.output, main: main, into: next))
                         swap(&current, &next)
                         size = out
                     }
