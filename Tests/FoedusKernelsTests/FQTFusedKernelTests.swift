@@ -18,7 +18,7 @@ final class FQTFusedKernelTests: XCTestCase {
         // Oracle: G transposed to [N·L, O], PTQ per tensor / PSQ per column, packed by the
         // scalar packer: the same draws, codes, sums, steps and offsets.
         let key = RandomKey(seed: 31)
-        for (n, o, l) in [(3, 8, 37), (2, 12, 16), (5, 4, 1), (1, 16, 64), (7, 68, 5), (2, 4, 3)] {
+        for (n, o, l) in [(3, 8, 37), (2, 24, 16), (5, 8, 1), (1, 16, 64), (7, 72, 5), (2, 8, 3), (4, 40, 9)] {
             let g = gradient(n * o * l, seed: UInt64(n * 1000 + o * 10 + l))
             for bits in [8, 5] {
                 for grouping in [AffineCodes.Grouping.tensor, .columns] {
@@ -46,10 +46,12 @@ final class FQTFusedKernelTests: XCTestCase {
                 }
             }
         }
-        let odd = gradient(2 * 5 * 3, seed: 3)
-        XCTAssertNil(odd.withUnsafeBufferPointer {
-            GradientQuantizer.packedWeightGradientCodes($0, samples: 2, channels: 5, pixels: 3, bits: 8, grouping: .tensor, key: key)
-        }, "O = 5 is not a multiple of 4: the caller keeps the unfused path")
+        for o in [5, 12] {
+            let odd = gradient(2 * o * 3, seed: 3)
+            XCTAssertNil(odd.withUnsafeBufferPointer {
+                GradientQuantizer.packedWeightGradientCodes($0, samples: 2, channels: o, pixels: 3, bits: 8, grouping: .tensor, key: key)
+            }, "O = \(o) is not a multiple of 8 (one Philox block per eight channels of a row): the caller keeps the unfused path")
+        }
     }
 
     func testWeightGradientFromPackedCodesEqualsTheUnpackedForm() {

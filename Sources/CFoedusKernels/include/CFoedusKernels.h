@@ -82,6 +82,12 @@ void foedus_keep_large_blocks(long mmap_threshold, long trim_threshold);
 void foedus_philox_uniform_f32(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t first, long count,
                                float low, float width, float top, float *out, int vectorized);
 
+/// The uniforms of stochastic rounding (FoedusKernels' RandomStream.fillRoundingUniforms): element
+/// `first + i` is half (e & 1) of 32-bit word e >> 1 of the stream (k0, k1, domain), low half first,
+/// as out[i] = (2k + 1)·2⁻¹⁷ for its 16-bit value k. `vectorized` = 0 forces the scalar path;
+/// otherwise AVX-512 runs 16 blocks (128 uniforms) at a time when the CPU has it. Bit-identical.
+void foedus_philox_rounding_uniforms(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t first, long count, float *out, int vectorized);
+
 /// FQT activation codes: q[i] = clamp(round_half_away(x[i]·inv_step) + zero, 0, top).
 void foedus_fqt_quantize_u8(const float *x, long n, float inv_step, float zero, float top, uint8_t *q);
 /// FQT symmetric weight codes: q[i] = clamp(round_half_away(w[i] / step), −top, top).
@@ -116,11 +122,11 @@ void foedus_fqt_row_sums(const int8_t *rows, long count, long length, long strid
 void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,
                             uint8_t *q, int vectorized);
 /// The weight-gradient codes of an NCHW gradient G [n, o, l] read as the [n·l, o] matrix (row
-/// r = sample·l + pixel, column c = channel): element e = r·o + c takes uniform e of the Philox
-/// stream (k0, k1, domain) — RandomStream's Float uniform on [0, 1) at offset e — and the rounding
+/// r = sample·l + pixel, column c = channel): element e = r·o + c takes rounding uniform e of the
+/// Philox stream (k0, k1, domain) — foedus_philox_rounding_uniforms at element e — and the rounding
 /// of foedus_fqt_round_codes with channel c's z[c], s[c], cc[c]. Codes − 128 are written straight
 /// into the packed int8 layout of that [n·l, o] matrix (foedus_i8_packed_size(n·l, o) bytes, padding
-/// zeroed) with colsum[c] = Σ_r (code − 128). Returns 0; −1 when o is not a multiple of 4 (nothing
+/// zeroed) with colsum[c] = Σ_r (code − 128). Returns 0; −1 when o is not a multiple of 8 (nothing
 /// written but zeros), −2 when scratch memory is short. `vectorized` = 0 runs the scalar twin.
 int foedus_fqt_wgrad_codes(const float *g, long n, long o, long l, const float *z, const float *s, const float *cc, float top,
                            uint32_t k0, uint32_t k1, uint32_t domain, int8_t *packed, int32_t *colsum, int vectorized);

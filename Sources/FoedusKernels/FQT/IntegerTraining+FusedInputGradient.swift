@@ -86,7 +86,7 @@ extension IntegerTraining {
                         for s in 0..<n {
                             scale(s)
                             var stream = RandomStream(key: key, offset: UInt64(s * row))
-                            stream.fillUniform(UnsafeMutableBufferPointer(start: uniforms, count: row))
+                            stream.fillRoundingUniforms(UnsafeMutableBufferPointer(start: uniforms, count: row))
                             let p = params[grouping == .tensor ? 0 : s]
                             GradientQuantizer.roundRun(scaled, uniforms, codes, row, p.z, p.s, p.c, top)
                             let packed = PackedInt8Matrix(codesMinus128: codes, k: o, n: l, strideK: l, strideN: 1)

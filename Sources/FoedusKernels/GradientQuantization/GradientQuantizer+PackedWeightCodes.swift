@@ -21,7 +21,8 @@ extension GradientQuantizer {
     /// transposed to `[N·L, O]`, followed by ``PackedInt8Matrix/init(codesMinus128:k:n:strideK:strideN:reference:)``.
     /// The packing's column sums are the per-channel sums of `code − 128`.
     ///
-    /// - Returns: nil when the fused kernel does not apply: `O` not a multiple of 4, an empty
+    /// - Returns: nil when the fused kernel does not apply: `O` not a multiple of 8 (one Philox
+    ///   block holds the uniforms of eight channels of a row), an empty
     ///   gradient, more than ``IntegerTraining/maxReduction`` rows, or `.rows` grouping.
     /// - Precondition: every value finite, `bits` in 2…8.
     /// `reference: true` runs the scalar C twin of the AVX-512 kernel. `range`, when given for
@@ -30,7 +31,7 @@ extension GradientQuantizer {
                                                  grouping: AffineCodes.Grouping, key: RandomKey, range known: (min: Float, max: Float)? = nil,
                                                  reference: Bool = false) -> PackedGradientCodes? {
         let rows = n * l
-        guard o > 0, o % 4 == 0, rows > 0, rows <= IntegerTraining.maxReduction, grouping != .rows, let base = g.baseAddress else { return nil }
+        guard o > 0, o % 8 == 0, rows > 0, rows <= IntegerTraining.maxReduction, grouping != .rows, let base = g.baseAddress else { return nil }
         checkShape("packedWeightGradientCodes", g, rows: rows, cols: o, bits: bits)
         let top = Float((1 << bits) - 1)
         var params: [AffineParameters]
@@ -48,7 +49,7 @@ extension GradientQuantizer {
         var status: Int32 = 0
         let bytes = [Int8](unsafeUninitializedCapacity: size) { b, initialized in
             status = sums.withUnsafeMutableBufferPointer { cs in
-                foedus_fqt_wgrad_codes(base, n, o, l, z, s, c, top, philox.x, philox.y, CounterDomain.uniformFloat.rawValue,
+                foedus_fqt_wgrad_codes(base, n, o, l, z, s, c, top, philox.x, philox.y, RandomStream.roundingUniformDomain,
                                        b.baseAddress!, cs.baseAddress!, reference ? 0 : 1)
             }
             initialized = size

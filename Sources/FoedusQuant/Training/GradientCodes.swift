@@ -14,7 +14,7 @@ public enum GradientCodes {
 
     /// The same codes as ``forWeights(_:samples:channels:pixels:config:key:)`` written straight
     /// into the weight-gradient GEMM's packed operand, without the transpose; nil where that
-    /// kernel does not apply (O not a multiple of 4, N·L beyond one GEMM chunk).
+    /// kernel does not apply (O not a multiple of 8, N·L beyond one GEMM chunk).
     /// `range`: G's minimum and maximum when already known (used by PTQ only).
     public static func forWeightsPacked(_ g: UnsafeBufferPointer<Float>, samples n: Int, channels o: Int, pixels l: Int,
                                         config: QuantizedTraining, key: RandomKey, range: (min: Float, max: Float)? = nil) -> PackedGradientCodes? {
