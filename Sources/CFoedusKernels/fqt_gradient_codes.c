@@ -195,6 +195,76 @@ int foedus_fqt_wgrad_codes(const float *g, long n, long o, long l, const float *
     return 0;
 }
 
+// One sample's input-gradient codes: v = (g[r·l + j]·steps[r] − z)·s + c rounded with u[r·l + j],
+// written as code − 128 into the packed layout of the [o, l] matrix (rows r = channels, columns
+// j = pixels) with colsum[j] = Σ_r (code − 128): the scaling, foedus_fqt_round_codes and
+// foedus_i8_pack_b_flip of the unfused path in one pass.
+static void ingrad_codes_scalar(const float *g, long o, long l, const float *steps, const float *u, float z, float s, float c, float top,
+                                int8_t *packed, int32_t *colsum) {
+    long kp = round_up(o, 4), np = round_up(l, 16);
+    memset(packed, 0, (size_t)(kp * np));
+    memset(colsum, 0, (size_t)l * sizeof(int32_t));
+    for (long r = 0; r < o; r++) {
+        for (long j = 0; j < l; j++) {
+            float x = g[r * l + j] * steps[r];
+            uint8_t code = round_one(x, u[r * l + j], z, s, c, top);
+            packed[packed_at(r, j, kp, np)] = (int8_t)(code ^ 0x80);
+            colsum[j] += (int32_t)code - 128;
+        }
+    }
+}
+
+#ifdef FQT_X86
+// Four channel rows × 16 pixels per 64-byte store (byte q of dword j = row 4g + q, pixel j), as
+// pack_b_rows_avx512 lays them out; the column sums ride along in registers per 64-pixel panel.
+static FQT_AVX512 void ingrad_codes_avx512(const float *g, long o, long l, const float *steps, const float *u, float z, float s, float c,
+                                           float top, int8_t *packed, int32_t *colsum) {
+    long kp = round_up(o, 4), np = round_up(l, 16);
+    const __m512 vz = _mm512_set1_ps(z), vs = _mm512_set1_ps(s), vc = _mm512_set1_ps(c), vtop = _mm512_set1_ps(top);
+    const __m512i bias = _mm512_set1_epi32(128), low = _mm512_set1_epi32(0xFF);
+    for (long p0 = 0; p0 < np; p0 += 64) {
+        long w = np - p0 < 64 ? np - p0 : 64;
+        int chunks = (int)(w / 16);
+        int8_t *panel = packed + p0 * kp;
+        __m512i sums[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+        __mmask16 masks[4];
+        for (int ch = 0; ch < chunks; ch++) {
+            long left = l - (p0 + 16 * ch);
+            masks[ch] = left >= 16 ? (__mmask16)0xFFFF : (left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1));
+        }
+        for (long gr = 0; gr < kp / 4; gr++) {
+            for (int ch = 0; ch < chunks; ch++) {
+                __m512i lanes[4];
+                for (int q = 0; q < 4; q++) {
+                    long r = 4 * gr + q;
+                    __mmask16 m = r < o ? masks[ch] : (__mmask16)0;
+                    long at = (r < o ? r : 0) * l + p0 + 16 * ch;
+                    __m512 x = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + at), _mm512_set1_ps(r < o ? steps[r] : 0.0f));
+                    __m512i code = round16(x, _mm512_maskz_loadu_ps(m, u + at), vz, vs, vc, vtop);
+                    // Padding rows and columns are byte 0 and add nothing to the sums.
+                    lanes[q] = _mm512_maskz_sub_epi32(m, code, bias);
+                }
+                sums[ch] = _mm512_add_epi32(sums[ch], _mm512_add_epi32(_mm512_add_epi32(lanes[0], lanes[1]), _mm512_add_epi32(lanes[2], lanes[3])));
+                __m512i word = _mm512_or_si512(
+                    _mm512_or_si512(_mm512_and_si512(lanes[0], low), _mm512_slli_epi32(_mm512_and_si512(lanes[1], low), 8)),
+                    _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(lanes[2], low), 16), _mm512_slli_epi32(lanes[3], 24)));
+                _mm512_storeu_si512((void *)(panel + (gr * w + 16 * ch) * 4), word);
+            }
+        }
+        for (int ch = 0; ch < chunks; ch++) _mm512_mask_storeu_epi32(colsum + p0 + 16 * ch, masks[ch], sums[ch]);
+    }
+}
+#endif
+
+void foedus_fqt_ingrad_codes(const float *g, long o, long l, const float *steps, const float *u, float z, float s, float c, float top,
+                             int8_t *packed, int32_t *colsum, int vectorized) {
+#ifdef FQT_X86
+    if (vectorized && fqt_has_avx512()) { ingrad_codes_avx512(g, o, l, steps, u, z, s, c, top, packed, colsum); return; }
+#endif
+    (void)vectorized;
+    ingrad_codes_scalar(g, o, l, steps, u, z, s, c, top, packed, colsum);
+}
+
 #ifdef FQT_X86
 static FQT_AVX512 void wgrad_rows_avx512(const int32_t *acc, long o, long k, const int32_t *correction, const double *asums,
                                          const double *st, const double *centre, double dx, float *out) {

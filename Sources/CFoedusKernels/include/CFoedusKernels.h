@@ -121,6 +121,13 @@ void foedus_fqt_row_sums(const int8_t *rows, long count, long length, long strid
 /// GradientQuantizer's rounding of one group. `vectorized` = 0 runs the scalar twin.
 void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,
                             uint8_t *q, int vectorized);
+/// One sample's input-gradient codes: code[r][j] = foedus_fqt_round_codes of x = g[r·l + j]·steps[r]
+/// with u[r·l + j] and (z, s, c, top), for the [o, l] matrix g (rows = channels, columns = pixels),
+/// written as code − 128 into the packed int8 layout (foedus_i8_packed_size(o, l) bytes, padding 0)
+/// with colsum[j] = Σ_r (code − 128): equal to scaling, rounding, then foedus_i8_pack_b_flip with
+/// flip 0x80. `vectorized` = 0 runs the scalar twin.
+void foedus_fqt_ingrad_codes(const float *g, long o, long l, const float *steps, const float *u, float z, float s, float c, float top,
+                             int8_t *packed, int32_t *colsum, int vectorized);
 /// The weight-gradient codes of an NCHW gradient G [n, o, l] read as the [n·l, o] matrix (row
 /// r = sample·l + pixel, column c = channel): element e = r·o + c takes rounding uniform e of the
 /// Philox stream (k0, k1, domain) — foedus_philox_rounding_uniforms at element e — and the rounding

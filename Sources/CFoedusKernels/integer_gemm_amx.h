@@ -1,0 +1,11 @@
+// The AMX form of the plain int8 GEMM (integer_gemm_amx.c), private to CFoedusKernels.
+#ifndef FOEDUS_INTEGER_GEMM_AMX_H
+#define FOEDUS_INTEGER_GEMM_AMX_H
+#include <stdint.h>
+
+// C[i][j] = off[j] + Σ_k A[i][k]·B[k][j] (A read as uint8, flipped by 0x80 when a_signed; B packed
+// as foedus_i8_pack_b lays it out; off padded to ⌈n/16⌉·16 entries), wrapping int32. Returns 0,
+// −1 when scratch memory is short, −3 when AMX is unusable or disallowed (nothing written).
+int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, long m, long n, long k,
+                       const int32_t *off, int32_t *c, long ldc);
+#endif
