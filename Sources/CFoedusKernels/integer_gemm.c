@@ -586,7 +586,7 @@ static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *p
         // Plain products (no requantizing epilogue, int8 B) run on AMX tiles where the CPU has
         // them: the same exact integer sums.
         if (!epi && !packed4) {
-            int amx = foedus_amx_i8_gemm(a_signed, a, lda, packed8, m, n, k, off, c, ldc);
+            int amx = foedus_amx_i8_gemm(a_signed, a, lda, packed8, colsum, m, n, k, off, c, ldc);
             if (amx == 0) { free(off); return 0; }
         }
         a_source src = {.a = a, .lda = lda};

@@ -53,10 +53,8 @@ typedef struct {
 static long amx_roundup(long x, long m) { return (x + m - 1) / m * m; }
 
 // Rows [i0, i0 + 32) of A, K zero-padded to `chunks`·64, as two 16-row tiles per K chunk:
-// byte ((t·chunks + ch)·16 + r)·64 + j = A[i0 + 16t + r][64ch + j] (xor 0x80 for signed A), 0 past
-// M and K.
-static AMX_TARGET void pack_a_rows(const uint8_t *a, long lda, long m, long k, long i0, long chunks, uint8_t flip, uint8_t *dst) {
-    const __m512i vflip = _mm512_set1_epi8((char)flip);
+// byte ((t·chunks + ch)·16 + r)·64 + j = A[i0 + 16t + r][64ch + j], 0 past M and K.
+static AMX_TARGET void pack_a_rows(const uint8_t *a, long lda, long m, long k, long i0, long chunks, uint8_t *dst) {
     for (int r = 0; r < 32; r++) {
         long i = i0 + r;
         uint8_t *row = dst + ((long)(r / 16) * chunks * 16 + r % 16) * 64;
@@ -68,8 +66,7 @@ static AMX_TARGET void pack_a_rows(const uint8_t *a, long lda, long m, long k, l
         for (long ch = 0; ch < chunks; ch++) {
             long left = k - 64 * ch;
             __mmask64 mask = left >= 64 ? ~(__mmask64)0 : (left <= 0 ? (__mmask64)0 : (((__mmask64)1 << left) - 1));
-            __m512i v = _mm512_maskz_loadu_epi8(mask, src + 64 * ch);
-            _mm512_storeu_si512((void *)(row + ch * 1024), _mm512_maskz_mov_epi8(mask, _mm512_xor_si512(v, vflip)));
+            _mm512_storeu_si512((void *)(row + ch * 1024), _mm512_maskz_loadu_epi8(mask, src + 64 * ch));
         }
     }
 }
@@ -84,65 +81,68 @@ static AMX_TARGET void store_tile(const int32_t *tile, long row0, long m, long j
         _mm512_mask_storeu_epi32(c + (row0 + r) * ldc + j0, mask, _mm512_add_epi32(_mm512_loadu_si512((const void *)(tile + 16 * r)), o));
 }
 
-static AMX_TARGET void gemm_tiles(const uint8_t *apack, long chunks, const int8_t *packed, const int8_t *btail, long tail_from, long kp, long np,
-                                  long i0, long m, long n, const int32_t *off, int32_t *c, long ldc, int32_t *out) {
-    for (long p0 = 0; p0 < np; p0 += AMX_PANEL) {
-        long w = np - p0 < AMX_PANEL ? np - p0 : AMX_PANEL, tiles = w / 16;
-        const int8_t *panel = packed + p0 * kp, *tail = btail ? btail + p0 * 64 : NULL;
-        for (long v = 0; v < tiles; v += 2) {
-            int two = v + 1 < tiles;
-            _tile_zero(0);
-            _tile_zero(1);
-            _tile_zero(2);
-            _tile_zero(3);
-            for (long ch = 0; ch < chunks; ch++) {
-                // B rows are groups of 4 k-values: 16 groups × 16 columns × 4 bytes per tile.
-                const int8_t *b = ch >= tail_from ? tail + 64 * v : panel + (16 * ch * w + 16 * v) * 4;
-                _tile_loadd(4, apack + ch * 1024, 64);
-                _tile_loadd(5, apack + (chunks + ch) * 1024, 64);
-                _tile_loadd(6, b, w * 4);
-                _tile_dpbusd(0, 4, 6);
-                _tile_dpbusd(2, 5, 6);
-                if (two) {
-                    _tile_loadd(7, b + 64, w * 4);
-                    _tile_dpbusd(1, 4, 7);
-                    _tile_dpbusd(3, 5, 7);
-                }
-            }
-            long j = p0 + 16 * v;
-            _tile_stored(0, out, 64);
-            store_tile(out, i0, m, j, n, off, c, ldc);
-            _tile_stored(2, out, 64);
-            store_tile(out, i0 + 16, m, j, n, off, c, ldc);
-            if (two) {
-                _tile_stored(1, out, 64);
-                store_tile(out, i0, m, j + 16, n, off, c, ldc);
-                _tile_stored(3, out, 64);
-                store_tile(out, i0 + 16, m, j + 16, n, off, c, ldc);
-            }
-        }
+// One 32-row block against every column of B: A tile t of K chunk ch at a0/a1 + ch·astep_ch with
+// row stride astride. B rows past K in a panel multiply zero A bytes, so a short last chunk may
+// read whole 16-group tiles into the next panel; a panel whose tiles would end past B takes that
+// chunk from `tail` instead (copied, zero-padded).
+#define AMX_BLOCK(DP)                                                                                                  \
+    for (long p0 = 0; p0 < np; p0 += AMX_PANEL) {                                                                     \
+        long w = np - p0 < AMX_PANEL ? np - p0 : AMX_PANEL, tiles = w / 16;                                           \
+        const int8_t *panel = packed + p0 * kp;                                                                        \
+        int last = tail_from < chunks && p0 * kp + 64 * w * chunks > kp * np;                                          \
+        if (last) {                                                                                                    \
+            memset(tail, 0, 64 * AMX_PANEL);                                                                           \
+            memcpy(tail, panel + 16 * tail_from * w * 4, (size_t)(tail_groups * w * 4));                               \
+        }                                                                                                              \
+        for (long v = 0; v < tiles; v += 2) {                                                                          \
+            int two = v + 1 < tiles;                                                                                   \
+            _tile_zero(0);                                                                                             \
+            _tile_zero(1);                                                                                             \
+            _tile_zero(2);                                                                                             \
+            _tile_zero(3);                                                                                             \
+            for (long ch = 0; ch < chunks; ch++) {                                                                     \
+                const int8_t *b = last && ch >= tail_from ? tail + 64 * v : panel + (16 * ch * w + 16 * v) * 4;       \
+                long bstride = w * 4;                                                                                  \
+                _tile_loadd(4, a0 + ch * astep_ch, astride);                                                           \
+                _tile_loadd(5, a1 + ch * astep_ch, astride);                                                           \
+                _tile_loadd(6, b, bstride);                                                                            \
+                DP(0, 4, 6);                                                                                           \
+                DP(2, 5, 6);                                                                                           \
+                if (two) {                                                                                             \
+                    _tile_loadd(7, b + 64, bstride);                                                                   \
+                    DP(1, 4, 7);                                                                                       \
+                    DP(3, 5, 7);                                                                                       \
+                }                                                                                                      \
+            }                                                                                                          \
+            long j = p0 + 16 * v;                                                                                      \
+            _tile_stored(0, out, 64);                                                                                  \
+            store_tile(out, i0, m, j, n, off, c, ldc);                                                                 \
+            _tile_stored(2, out, 64);                                                                                  \
+            store_tile(out, i0 + 16, m, j, n, off, c, ldc);                                                            \
+            if (two) {                                                                                                 \
+                _tile_stored(1, out, 64);                                                                              \
+                store_tile(out, i0, m, j + 16, n, off, c, ldc);                                                        \
+                _tile_stored(3, out, 64);                                                                              \
+                store_tile(out, i0 + 16, m, j + 16, n, off, c, ldc);                                                   \
+            }                                                                                                          \
+        }                                                                                                              \
     }
+
+static AMX_TARGET void block_u8(const uint8_t *a0, const uint8_t *a1, long astride, long astep_ch, long chunks, const int8_t *packed,
+                                int8_t *tail, long tail_from, long tail_groups, long kp, long np, long i0, long m, long n, const int32_t *off,
+                                int32_t *c, long ldc, int32_t *out) {
+    AMX_BLOCK(_tile_dpbusd)
 }
 
-int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, long m, long n, long k,
-                       const int32_t *off, int32_t *c, long ldc) {
-    if (!amx_usable()) return -3;
-    if (m <= 0 || n <= 0) return 0;
-    long kp = amx_roundup(k, 4), np = amx_roundup(n, 16), groups = kp / 4, chunks = (groups + 15) / 16;
-    long tail_groups = groups - 16 * (chunks - 1);
-    // A last K chunk of fewer than 16 groups is copied, zero-padded, so no tile reads past B.
-    long tail_from = chunks > 0 && tail_groups < 16 ? chunks - 1 : chunks;
-    uint8_t *apack = (uint8_t *)aligned_alloc(64, (size_t)(2 * (chunks > 0 ? chunks : 1) * 1024));
-    int8_t *btail = tail_from < chunks ? (int8_t *)aligned_alloc(64, (size_t)(64 * np)) : NULL;
-    int32_t *out = (int32_t *)aligned_alloc(64, 1024);
-    if (!apack || !out || (tail_from < chunks && !btail)) { free(apack); free(btail); free(out); return -1; }
-    if (btail) {
-        memset(btail, 0, (size_t)(64 * np));
-        for (long p0 = 0; p0 < np; p0 += AMX_PANEL) {
-            long w = np - p0 < AMX_PANEL ? np - p0 : AMX_PANEL;
-            memcpy(btail + p0 * 64, packed + p0 * kp + 16 * tail_from * w * 4, (size_t)(tail_groups * w * 4));
-        }
-    }
+static AMX_TARGET void block_s8(const uint8_t *a0, const uint8_t *a1, long astride, long astep_ch, long chunks, const int8_t *packed,
+                                int8_t *tail, long tail_from, long tail_groups, long kp, long np, long i0, long m, long n, const int32_t *off,
+                                int32_t *c, long ldc, int32_t *out) {
+    AMX_BLOCK(_tile_dpbssd)
+}
+
+static AMX_TARGET void amx_run(int a_signed, const uint8_t *a, long lda, const int8_t *packed, long m, long n, long k, long chunks,
+                               int8_t *tail, long tail_from, long tail_groups, const int32_t *off, int32_t *c, long ldc, uint8_t *apack, int32_t *out) {
+    long kp = amx_roundup(k, 4), np = amx_roundup(n, 16);
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.palette = 1;
@@ -152,22 +152,62 @@ int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *p
     }
     _tile_loadconfig(&cfg);
     for (long i0 = 0; i0 < m; i0 += 32) {
-        pack_a_rows(a, lda, m, k, i0, chunks, a_signed ? 0x80 : 0, apack);
-        gemm_tiles(apack, chunks, packed, btail, tail_from, kp, np, i0, m, n, off, c, ldc, out);
+        // Whole 32-row blocks of a K that is a multiple of 64 are read in place; the rest is
+        // copied, zero-padded.
+        const uint8_t *a0, *a1;
+        long astride, astep;
+        if (i0 + 32 <= m && k % 64 == 0) {
+            a0 = a + i0 * lda;
+            a1 = a0 + 16 * lda;
+            astride = lda;
+            astep = 64;
+        } else {
+            pack_a_rows(a, lda, m, k, i0, chunks, apack);
+            a0 = apack;
+            a1 = apack + chunks * 1024;
+            astride = 64;
+            astep = 1024;
+        }
+        if (a_signed) block_s8(a0, a1, astride, astep, chunks, packed, tail, tail_from, tail_groups, kp, np, i0, m, n, off, c, ldc, out);
+        else block_u8(a0, a1, astride, astep, chunks, packed, tail, tail_from, tail_groups, kp, np, i0, m, n, off, c, ldc, out);
     }
     _tile_release();
+}
+
+int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum, long m, long n, long k,
+                       const int32_t *off, int32_t *c, long ldc) {
+    if (!amx_usable()) return -3;
+    if (m <= 0 || n <= 0) return 0;
+    long kp = amx_roundup(k, 4), np = amx_roundup(n, 16), groups = kp / 4, chunks = (groups + 15) / 16;
+    long tail_groups = groups - 16 * (chunks - 1);
+    long tail_from = chunks > 0 && tail_groups < 16 ? chunks - 1 : chunks;
+    int32_t *shifted = NULL;
+    // Signed A multiplies as it is (tdpbssd) instead of as A + 128: the column offsets, made for
+    // A + 128, get the 128·colsum back (wrapping, exact modulo 2³²).
+    if (a_signed) {
+        shifted = (int32_t *)malloc((size_t)np * sizeof(int32_t));
+        if (!shifted) return -1;
+        for (long j = 0; j < np; j++) shifted[j] = (int32_t)((uint32_t)off[j] + 128u * (uint32_t)(j < n ? colsum[j] : 0));
+        off = shifted;
+    }
+    uint8_t *apack = (uint8_t *)aligned_alloc(64, (size_t)(2 * (chunks > 0 ? chunks : 1) * 1024));
+    int8_t *tail = tail_from < chunks ? (int8_t *)aligned_alloc(64, (size_t)(64 * AMX_PANEL)) : NULL;
+    int32_t *out = (int32_t *)aligned_alloc(64, 1024);
+    if (!apack || !out || (tail_from < chunks && !tail)) { free(apack); free(tail); free(out); free(shifted); return -1; }
+    amx_run(a_signed, a, lda, packed, m, n, k, chunks, tail, tail_from, tail_groups, off, c, ldc, apack, out);
     free(apack);
-    free(btail);
+    free(tail);
     free(out);
+    free(shifted);
     return 0;
 }
 
 #else
 int foedus_amx_available(void) { return 0; }
 int foedus_amx_allow(int allow) { (void)allow; return 0; }
-int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, long m, long n, long k,
+int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum, long m, long n, long k,
                        const int32_t *off, int32_t *c, long ldc) {
-    (void)a_signed; (void)a; (void)lda; (void)packed; (void)m; (void)n; (void)k; (void)off; (void)c; (void)ldc;
+    (void)a_signed; (void)a; (void)lda; (void)packed; (void)colsum; (void)m; (void)n; (void)k; (void)off; (void)c; (void)ldc;
     return -3;
 }
 #endif
