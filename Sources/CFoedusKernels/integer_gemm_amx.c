@@ -52,10 +52,10 @@ typedef struct {
 
 static long amx_roundup(long x, long m) { return (x + m - 1) / m * m; }
 
-// Rows [i0, i0 + 32) of A, K zero-padded to `chunks`·64, as two 16-row tiles per K chunk:
-// byte ((t·chunks + ch)·16 + r)·64 + j = A[i0 + 16t + r][64ch + j], 0 past M and K.
-static AMX_TARGET void pack_a_rows(const uint8_t *a, long lda, long m, long k, long i0, long chunks, uint8_t *dst) {
-    for (int r = 0; r < 32; r++) {
+// Rows [i0, i0 + rows) of A (rows 16 or 32), K zero-padded to `chunks`·64, as 16-row tiles per K
+// chunk: byte ((t·chunks + ch)·16 + r)·64 + j = A[i0 + 16t + r][64ch + j], 0 past M and K.
+static AMX_TARGET void pack_a_rows(const uint8_t *a, long lda, long m, long k, long i0, int rows, long chunks, uint8_t *dst) {
+    for (int r = 0; r < rows; r++) {
         long i = i0 + r;
         uint8_t *row = dst + ((long)(r / 16) * chunks * 16 + r % 16) * 64;
         if (i >= m) {
@@ -81,7 +81,7 @@ static AMX_TARGET void store_tile(const int32_t *tile, long row0, long m, long j
         _mm512_mask_storeu_epi32(c + (row0 + r) * ldc + j0, mask, _mm512_add_epi32(_mm512_loadu_si512((const void *)(tile + 16 * r)), o));
 }
 
-// One 32-row block against every column of B: A tile t of K chunk ch at a0/a1 + ch·astep_ch with
+// One block of 32 rows (16 when rows2 is 0) against every column of B: A tile t of K chunk ch at a0/a1 + ch·astep_ch with
 // row stride astride. B rows past K in a panel multiply zero A bytes, so a short last chunk may
 // read whole 16-group tiles into the next panel; a panel whose tiles would end past B takes that
 // chunk from `tail` instead (copied, zero-padded).
@@ -104,37 +104,41 @@ static AMX_TARGET void store_tile(const int32_t *tile, long row0, long m, long j
                 const int8_t *b = last && ch >= tail_from ? tail + 64 * v : panel + (16 * ch * w + 16 * v) * 4;       \
                 long bstride = w * 4;                                                                                  \
                 _tile_loadd(4, a0 + ch * astep_ch, astride);                                                           \
-                _tile_loadd(5, a1 + ch * astep_ch, astride);                                                           \
                 _tile_loadd(6, b, bstride);                                                                            \
                 DP(0, 4, 6);                                                                                           \
-                DP(2, 5, 6);                                                                                           \
-                if (two) {                                                                                             \
-                    _tile_loadd(7, b + 64, bstride);                                                                   \
-                    DP(1, 4, 7);                                                                                       \
-                    DP(3, 5, 7);                                                                                       \
+                if (two) _tile_loadd(7, b + 64, bstride);                                                              \
+                if (two) DP(1, 4, 7);                                                                                  \
+                if (rows2) {                                                                                           \
+                    _tile_loadd(5, a1 + ch * astep_ch, astride);                                                       \
+                    DP(2, 5, 6);                                                                                       \
+                    if (two) DP(3, 5, 7);                                                                              \
                 }                                                                                                      \
             }                                                                                                          \
             long j = p0 + 16 * v;                                                                                      \
             _tile_stored(0, out, 64);                                                                                  \
             store_tile(out, i0, m, j, n, off, c, ldc);                                                                 \
-            _tile_stored(2, out, 64);                                                                                  \
-            store_tile(out, i0 + 16, m, j, n, off, c, ldc);                                                            \
+            if (rows2) {                                                                                               \
+                _tile_stored(2, out, 64);                                                                              \
+                store_tile(out, i0 + 16, m, j, n, off, c, ldc);                                                        \
+            }                                                                                                          \
             if (two) {                                                                                                 \
                 _tile_stored(1, out, 64);                                                                              \
                 store_tile(out, i0, m, j + 16, n, off, c, ldc);                                                        \
+            }                                                                                                          \
+            if (two && rows2) {                                                                                        \
                 _tile_stored(3, out, 64);                                                                              \
                 store_tile(out, i0 + 16, m, j + 16, n, off, c, ldc);                                                   \
             }                                                                                                          \
         }                                                                                                              \
     }
 
-static AMX_TARGET void block_u8(const uint8_t *a0, const uint8_t *a1, long astride, long astep_ch, long chunks, const int8_t *packed,
+static AMX_TARGET void block_u8(const uint8_t *a0, const uint8_t *a1, int rows2, long astride, long astep_ch, long chunks, const int8_t *packed,
                                 int8_t *tail, long tail_from, long tail_groups, long kp, long np, long i0, long m, long n, const int32_t *off,
                                 int32_t *c, long ldc, int32_t *out) {
     AMX_BLOCK(_tile_dpbusd)
 }
 
-static AMX_TARGET void block_s8(const uint8_t *a0, const uint8_t *a1, long astride, long astep_ch, long chunks, const int8_t *packed,
+static AMX_TARGET void block_s8(const uint8_t *a0, const uint8_t *a1, int rows2, long astride, long astep_ch, long chunks, const int8_t *packed,
                                 int8_t *tail, long tail_from, long tail_groups, long kp, long np, long i0, long m, long n, const int32_t *off,
                                 int32_t *c, long ldc, int32_t *out) {
     AMX_BLOCK(_tile_dpbssd)
@@ -154,6 +158,8 @@ static AMX_TARGET void amx_run(int a_signed, const uint8_t *a, long lda, const i
     for (long i0 = 0; i0 < m; i0 += 32) {
         // Whole 32-row blocks of a K that is a multiple of 64 are read in place; the rest is
         // copied, zero-padded.
+        // A last block of at most 16 rows uses one A tile (C tiles 0 and 1).
+        const int rows2 = m - i0 > 16;
         const uint8_t *a0, *a1;
         long astride, astep;
         if (i0 + 32 <= m && k % 64 == 0) {
@@ -162,14 +168,14 @@ static AMX_TARGET void amx_run(int a_signed, const uint8_t *a, long lda, const i
             astride = lda;
             astep = 64;
         } else {
-            pack_a_rows(a, lda, m, k, i0, chunks, apack);
+            pack_a_rows(a, lda, m, k, i0, rows2 ? 32 : 16, chunks, apack);
             a0 = apack;
             a1 = apack + chunks * 1024;
             astride = 64;
             astep = 1024;
         }
-        if (a_signed) block_s8(a0, a1, astride, astep, chunks, packed, tail, tail_from, tail_groups, kp, np, i0, m, n, off, c, ldc, out);
-        else block_u8(a0, a1, astride, astep, chunks, packed, tail, tail_from, tail_groups, kp, np, i0, m, n, off, c, ldc, out);
+        if (a_signed) block_s8(a0, a1, rows2, astride, astep, chunks, packed, tail, tail_from, tail_groups, kp, np, i0, m, n, off, c, ldc, out);
+        else block_u8(a0, a1, rows2, astride, astep, chunks, packed, tail, tail_from, tail_groups, kp, np, i0, m, n, off, c, ldc, out);
     }
     _tile_release();
 }
