@@ -66,6 +66,9 @@ void foedus_groupnorm_backward_f32(const float *x, const float *dy, const float 
 
 void foedus_maxpool_forward_f32(const float *x, float *y, int32_t *index, long c, long h, long w,
                                 long kh, long kw, long sh, long sw, long ph, long pw, long dh, long dw);
+/// The 2×2, stride 2, unpadded case of foedus_maxpool_forward_f32 (oh = (h − 2)/2 + 1, ow likewise): the AVX-512
+/// kernel, or with `vectorized` = 0 its scalar twin; bit-identical values and indices.
+void foedus_maxpool2x2_forward_f32(const float *x, float *y, int32_t *index, long c, long h, long w, int vectorized);
 /// dx (zeroed here) receives dy at the recorded indices.
 void foedus_maxpool_backward_f32(const float *dy, const int32_t *index, float *dx, long c, long h, long w, long oh, long ow);
 
