@@ -69,6 +69,10 @@ void foedus_maxpool_forward_f32(const float *x, float *y, int32_t *index, long c
 /// The 2×2, stride 2, unpadded case of foedus_maxpool_forward_f32 (oh = (h − 2)/2 + 1, ow likewise): the AVX-512
 /// kernel, or with `vectorized` = 0 its scalar twin; bit-identical values and indices.
 void foedus_maxpool2x2_forward_f32(const float *x, float *y, int32_t *index, long c, long h, long w, int vectorized);
+/// The backward of foedus_maxpool2x2_forward_f32 given its indices (each inside its own window):
+/// every element of dx is written, 0 + dy[p] at index[p] and 0 elsewhere — equal to
+/// foedus_maxpool_backward_f32 for those indices. `vectorized` = 0 runs the scalar twin.
+void foedus_maxpool2x2_backward_f32(const float *dy, const int32_t *index, float *dx, long c, long h, long w, int vectorized);
 /// dx (zeroed here) receives dy at the recorded indices.
 void foedus_maxpool_backward_f32(const float *dy, const int32_t *index, float *dx, long c, long h, long w, long oh, long ow);
 
