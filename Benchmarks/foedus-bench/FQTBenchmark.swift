@@ -21,10 +21,12 @@ struct FQTBenchmarkOptions {
     /// Images per training step.
     var batch: Int = 64
     var json = false
+    /// When set, only this contender's steps run (`repeats` of them, no profile): a workload for `perf record`.
+    var only: String?
 }
 
 let fqtUsage = """
-    usage: foedus-bench fqt [--repeats R] [--threads N] [--sample-ms MS] [--json]
+    usage: foedus-bench fqt [--repeats R] [--threads N] [--sample-ms MS] [--json] [--only CONTENDER]
 
     One cnn-gn training step (forward, backward, SGD momentum 0.9 update) at batch 64 in float32, QAT-8 and
     fully quantized training (FQT: int8 forward, weight-gradient and input-gradient GEMMs with stochastic
@@ -36,6 +38,8 @@ let fqtUsage = """
       --threads N      oneDNN OpenMP threads (default 1; the integer kernels are single-threaded)
       --sample-ms MS   target length of one stage sample (default 20)
       --json           also print one JSON object on stdout (tables go to stderr)
+      --only NAME      run only that contender's steps, R of them, and print their median (for perf record;
+                       names: fp32, qat-8, fqt-8 ptq, fqt-8 psq, fqt-5 bhq)
     """
 
 /// Parses the options after `foedus-bench fqt`.
@@ -50,6 +54,7 @@ func parseFQTOptions(_ arguments: ArraySlice<String>) throws(UsageError) -> FQTB
         case "--json":
             try scanner.flag(option)
             options.json = true
+        case "--only": options.only = try scanner.value(option)
         default:
             throw scanner.unknown(option)
         }
@@ -137,6 +142,19 @@ enum FQTBenchmark {
         }
         let root = RandomKey(seed: 1).derived("fqt-bench-steps")
         let runners = configurations.map { FQTStepRunner(name: $0.name, config: $0.config, batches: batches, root: root) }
+        if let only = options.only {
+            guard let runner = runners.first(where: { $0.name.hasPrefix(only) }) else {
+                return printError("foedus-bench fqt: no contender named \(only)")
+            }
+            for _ in 0..<3 { _ = runner.step() }
+            var times = [Double]()
+            for _ in 0..<options.repeats {
+                let t0 = monotonicNanoseconds()
+                Sink.consume(runner.step())
+                times.append(Double(monotonicNanoseconds() - t0) / 1e6)
+            }
+            return emit("\(runner.name): \(options.repeats) steps, median \(Format.fixed(Summary(times).median, 2)) ms", options)
+        }
 
         // 1. Whole steps, interleaved.
         let steps = IntegerBenchmark.measure(

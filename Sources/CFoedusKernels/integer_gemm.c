@@ -2,6 +2,7 @@
 #include <string.h>
 #include <stdint.h>
 #include "CFoedusInteger.h"
+#include "integer_gemm_amx.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define FOEDUS_X86 1
@@ -700,6 +701,12 @@ static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *p
     if (!off) return -1;
 #ifdef FOEDUS_X86
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI) {
+        // Plain products (no requantizing epilogue, int8 B) run on AMX tiles where the CPU has
+        // them: the same exact integer sums.
+        if (!epi && !packed4) {
+            int amx = foedus_amx_i8_gemm(a_signed, a, lda, packed8, colsum, m, n, k, off, c, ldc);
+            if (amx == 0) { free(off); return 0; }
+        }
         a_source src = {.a = a, .lda = lda};
         int status = gemm_vnni(a_signed, &src, packed8, packed4, m, n, k, off, c, ldc, epi);
         free(off);

@@ -22,6 +22,15 @@ static inline void philox_block(uint32_t c[4], uint32_t k0, uint32_t k1) {
     c[0] = x0; c[1] = x1; c[2] = x2; c[3] = x3;
 }
 
+// The uniforms of stochastic rounding (RandomStream.fillRoundingUniforms is the Swift twin):
+// element e is half (e & 1) of 32-bit word e >> 1 (the low 16 bits first), k in 0 … 65535, and
+// u = (k + ½)·2⁻¹⁶ = (2k + 1)·2⁻¹⁷, exact in Float. Half a word per draw halves the Philox work
+// of the 24-bit uniforms; rounding needs no more resolution (bias ≤ 2⁻¹⁷ of a code step).
+static inline float rounding_uniform(uint32_t word, int half) {
+    uint32_t k = half ? word >> 16 : word & 0xFFFFu;
+    return (float)(2u * k + 1u) * 0x1p-17f;
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
@@ -29,6 +38,19 @@ static inline __attribute__((target("avx512f"), always_inline)) __m512i philox_m
     __m512i even = _mm512_mul_epu32(a, m);
     __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
     return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+}
+
+// rounding_uniform of 16 lanes of 16-bit values k (zero-extended to 32 bits).
+static inline __attribute__((target("avx512f"), always_inline)) __m512 rounding_uniforms16(__m512i k) {
+    __m512i odd = _mm512_or_si512(_mm512_slli_epi32(k, 1), _mm512_set1_epi32(1));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(odd), _mm512_set1_ps(0x1p-17f));
+}
+// The low (half 0) and high (half 1) uniforms of 16 words.
+static inline __attribute__((target("avx512f"), always_inline)) __m512 rounding_uniforms_low(__m512i w) {
+    return rounding_uniforms16(_mm512_and_si512(w, _mm512_set1_epi32(0xFFFF)));
+}
+static inline __attribute__((target("avx512f"), always_inline)) __m512 rounding_uniforms_high(__m512i w) {
+    return rounding_uniforms16(_mm512_srli_epi32(w, 16));
 }
 
 // 16 Philox blocks, one per lane: counters (x0, x1, x2, x3) in, words out in place.

@@ -18,7 +18,7 @@ final class FQTFusedKernelTests: XCTestCase {
         // Oracle: G transposed to [N·L, O], PTQ per tensor / PSQ per column, packed by the
         // scalar packer: the same draws, codes, sums, steps and offsets.
         let key = RandomKey(seed: 31)
-        for (n, o, l) in [(3, 8, 37), (2, 12, 16), (5, 4, 1), (1, 16, 64), (7, 68, 5), (2, 4, 3)] {
+        for (n, o, l) in [(3, 8, 37), (2, 24, 16), (5, 8, 1), (1, 16, 64), (7, 72, 5), (2, 8, 3), (4, 40, 9)] {
             let g = gradient(n * o * l, seed: UInt64(n * 1000 + o * 10 + l))
             for bits in [8, 5] {
                 for grouping in [AffineCodes.Grouping.tensor, .columns] {
@@ -46,10 +46,59 @@ final class FQTFusedKernelTests: XCTestCase {
                 }
             }
         }
-        let odd = gradient(2 * 5 * 3, seed: 3)
-        XCTAssertNil(odd.withUnsafeBufferPointer {
-            GradientQuantizer.packedWeightGradientCodes($0, samples: 2, channels: 5, pixels: 3, bits: 8, grouping: .tensor, key: key)
-        }, "O = 5 is not a multiple of 4: the caller keeps the unfused path")
+        for o in [5, 12] {
+            let odd = gradient(2 * o * 3, seed: 3)
+            XCTAssertNil(odd.withUnsafeBufferPointer {
+                GradientQuantizer.packedWeightGradientCodes($0, samples: 2, channels: o, pixels: 3, bits: 8, grouping: .tensor, key: key)
+            }, "O = \(o) is not a multiple of 8 (one Philox block per eight channels of a row): the caller keeps the unfused path")
+        }
+    }
+
+    func testSampleInputGradientCodesEqualScaleRoundThenPack() {
+        // Oracle: G·diag(Δw) in Swift, GradientQuantizer.roundOne per element, the scalar packer;
+        // channel and pixel counts around the 4-row groups, 16-column chunks and 64-column panels,
+        // negative values, a range narrower than the data (codes clamped at 0 and top), u = 0 ties.
+        for (o, l) in [(1, 1), (3, 17), (5, 196), (8, 64), (13, 70), (64, 196), (6, 129)] {
+            let g = gradient(o * l, seed: UInt64(o * 100 + l))
+            var stream = RandomStream(key: RandomKey(seed: UInt64(o + l)))
+            var steps = [Float](repeating: 0, count: o), u = [Float](repeating: 0, count: o * l)
+            steps.withUnsafeMutableBufferPointer { stream.fillUniform($0, low: 0.001, high: 0.05) }
+            u.withUnsafeMutableBufferPointer { stream.fillRoundingUniforms($0) }
+            for i in stride(from: 2, to: o * l, by: 11) { u[i] = 0 }
+            for (bits, lo, hi) in [(8, Float(-0.05), Float(0.04)), (5, -0.01, 0.01), (2, -2, 2)] {
+                let top = Float((1 << bits) - 1)
+                for p in [GradientQuantizer.perTensorParameters(lo, hi, top: top), GradientQuantizer.minMaxParameters(lo, hi, top: top)] {
+                    var scaled = [Float](repeating: 0, count: o * l), codes = [UInt8](repeating: 0, count: o * l)
+                    for r in 0..<o { for j in 0..<l { scaled[r * l + j] = g[r * l + j] * steps[r] } }
+                    scaled.withUnsafeBufferPointer { x in
+                        u.withUnsafeBufferPointer { up in
+                            codes.withUnsafeMutableBufferPointer {
+                                GradientQuantizer.roundRun(x.baseAddress!, up.baseAddress!, $0.baseAddress!, o * l, p.z, p.s, p.c, top, reference: true)
+                            }
+                        }
+                    }
+                    if bits == 5 && o * l > 8 {
+                        XCTAssertTrue(codes.contains(0) && codes.contains(UInt8(top)), "o \(o) l \(l): the narrow range clamps both ends")
+                    }
+                    let expected = codes.withUnsafeBufferPointer {
+                        PackedInt8Matrix(codesMinus128: $0.baseAddress!, k: o, n: l, strideK: l, strideN: 1, reference: true)
+                    }
+                    for reference in [false, true] {
+                        let got = g.withUnsafeBufferPointer { gp in
+                            steps.withUnsafeBufferPointer { sp in
+                                u.withUnsafeBufferPointer { up in
+                                    IntegerTraining.sampleCodes(gp.baseAddress!, channels: o, pixels: l, steps: sp.baseAddress!, uniforms: up.baseAddress!,
+                                                                parameters: p, top: top, reference: reference)
+                                }
+                            }
+                        }
+                        let label = "o \(o) l \(l) bits \(bits) z \(p.z) reference \(reference)"
+                        XCTAssertEqual(got.bytes, expected.bytes, label)
+                        XCTAssertEqual(got.columnSums, expected.columnSums, label)
+                    }
+                }
+            }
+        }
     }
 
     func testWeightGradientFromPackedCodesEqualsTheUnpackedForm() {

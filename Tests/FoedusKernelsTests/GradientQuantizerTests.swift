@@ -84,7 +84,8 @@ final class GradientQuantizerTests: XCTestCase {
         for c in 0..<cols { x[3 * cols + c] = -1.25 }  // a constant row
         let key = root.derived("twin")
         var uniforms = RandomStream(key: key)
-        let u: [Float] = randomFilled(rows * cols, &uniforms) { $0.fillUniform($1) }
+        // The quantizers draw the 16-bit rounding uniforms (not the 24-bit fillUniform) since fqt-speed3.
+        let u: [Float] = randomFilled(rows * cols, &uniforms) { $0.fillRoundingUniforms($1) }
 
         func reference(_ v: Float, _ u: Float) -> UInt8 {
             let f = v.rounded(.down)

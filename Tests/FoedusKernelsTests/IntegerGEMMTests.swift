@@ -80,6 +80,58 @@ final class IntegerGEMMTests: XCTestCase {
         }
     }
 
+    func testAMXAndVNNIFormsMatchReference() {
+        // Oracle: IntegerGEMM.reference. The VNNI backend with AMX forbidden and allowed (when the
+        // CPU has it): M, N and K around the 16-row, 16-column and 64-byte tiles and the 32-row
+        // blocks, K tails of 1–3 values, the FQT shapes (288×64×1000-long reductions, 64×980×288),
+        // signed and unsigned A with zero points, leading dimensions wider than K and N.
+        var data = IntegerTestData(seed: 21)
+        let shapes = [(1, 1, 1), (7, 13, 5), (17, 16, 3), (33, 65, 64), (32, 64, 128), (40, 17, 65), (16, 48, 63), (9, 200, 129),
+                      (205, 70, 300), (288, 64, 1000), (64, 980, 288), (3, 31, 2)]
+        let previous = IntegerGEMM.allowAMX(true)
+        defer { IntegerGEMM.allowAMX(previous) }
+        for (m, n, k) in shapes {
+            let lda = k + 3, ldc = n + 5
+            let au = data.uint8s(m * lda), asg = data.int8s(m * lda), b = data.int8s(k * n), bias = data.int32s(n, in: -100_000...100_000)
+            let packed = PackedInt8Matrix(b, k: k, n: n)
+            let denseU = (0..<m).flatMap { i in au[(i * lda)..<(i * lda + k)] }, denseS = (0..<m).flatMap { i in asg[(i * lda)..<(i * lda + k)] }
+            for signed in [false, true] {
+                let zero: Int32 = signed ? -5 : 3
+                let expected = signed ? IntegerGEMM.reference(denseS, b, m: m, n: n, k: k, aZeroPoint: zero, bias: bias)
+                                      : IntegerGEMM.reference(denseU, b, m: m, n: n, k: k, aZeroPoint: zero, bias: bias)
+                for amx in [false, true] where !amx || IntegerGEMM.amxAvailable {
+                    IntegerGEMM.allowAMX(amx)
+                    var c = [Int32](repeating: -7, count: m * ldc)
+                    c.withUnsafeMutableBufferPointer { pc in
+                        bias.withUnsafeBufferPointer { pb in
+                            if signed {
+                                asg.withUnsafeBufferPointer {
+                                    IntegerGEMM.multiply($0.baseAddress!, lda: lda, m: m, packed, aZeroPoint: zero, bias: pb.baseAddress, into: pc.baseAddress!, ldc: ldc, backend: .vnni)
+                                }
+                            } else {
+                                au.withUnsafeBufferPointer {
+                                    IntegerGEMM.multiply($0.baseAddress!, lda: lda, m: m, packed, aZeroPoint: zero, bias: pb.baseAddress, into: pc.baseAddress!, ldc: ldc, backend: .vnni)
+                                }
+                            }
+                        }
+                    }
+                    let label = "\(m)x\(n)x\(k) signed \(signed) amx \(amx)"
+                    for i in 0..<m {
+                        XCTAssertEqual(Array(c[(i * ldc)..<(i * ldc + n)]), Array(expected[(i * n)..<(i * n + n)]), "row \(i) \(label)")
+                        XCTAssertEqual(Array(c[(i * ldc + n)..<(i * ldc + ldc)]), [Int32](repeating: -7, count: ldc - n), "padding \(label)")
+                    }
+                }
+            }
+        }
+        // All-extreme operands: the largest partial sums, 255·(−128)·K.
+        let (m, n, k) = (19, 37, 1031)
+        let a = [UInt8](repeating: 255, count: m * k), bx = [Int8](repeating: -128, count: k * n)
+        for amx in [false, true] where !amx || IntegerGEMM.amxAvailable {
+            IntegerGEMM.allowAMX(amx)
+            XCTAssertEqual(Set(IntegerGEMM.multiply(a, m: m, PackedInt8Matrix(bx, k: k, n: n), backend: .vnni)), [255 * -128 * Int32(k)], "extremes amx \(amx)")
+        }
+    }
+
     func testSignedTimesSignedMatchesReferenceOnEveryBackend() {
         var data = IntegerTestData(seed: 2)
         for (m, n, k) in shapes {

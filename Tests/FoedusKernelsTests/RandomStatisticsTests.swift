@@ -25,6 +25,26 @@ final class RandomStatisticsTests: XCTestCase {
         assertUniformMoments(values)
     }
 
+    /// Oracle: the rounding uniforms are (k + ½)/2¹⁶ with k uniform on 0 … 65535: mean ½ and
+    /// variance (1 − 2⁻³²)/12 (the uniform moments' 6σ bounds), and the 2¹⁶ values equally likely
+    /// (chi-square, 65535 degrees of freedom, α = 0.001: critical value from the Wilson–Hilferty
+    /// approximation, 66 659; n = 2²⁰ draws, 16 expected per value).
+    func testRoundingUniformMomentsAndValues() {
+        var stream = RandomStream(key: root.derived("rounding uniforms"))
+        let values: [Float] = randomFilled(n, &stream) { $0.fillRoundingUniforms($1) }
+        assertUniformMoments(values.map(Double.init))
+        let draws = 1 << 20
+        let many: [Float] = randomFilled(draws, &stream) { $0.fillRoundingUniforms($1) }
+        var counts = [Int](repeating: 0, count: 1 << 16)
+        for u in many { counts[Int((u * 0x1p16).rounded(.down))] += 1 }
+        let expected = Double(draws) / Double(counts.count)
+        let chiSquare = counts.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+        let df = Double(counts.count - 1), z = 3.0902
+        let base = 1 - 2 / (9 * df) + z * (2 / (9 * df)).squareRoot()
+        let critical = df * base * base * base
+        XCTAssertLessThan(chiSquare, critical)
+    }
+
     /// Shifted range: U(−3, 5) has mean 1 and variance 64/12.
     func testUniformShiftedRange() {
         var stream = RandomStream(key: root.derived("uniform shifted"))

@@ -1,5 +1,5 @@
 import Dispatch
-import FoedusKernels
+@testable import FoedusKernels
 import XCTest
 
 final class RandomStreamTests: XCTestCase {
@@ -90,6 +90,7 @@ final class RandomStreamTests: XCTestCase {
         assertChunkInvariant("Rademacher Double") { (s, b: Doubles) in s.fillRademacher(b) }
         assertChunkInvariant("Bernoulli Float") { (s, b: Floats) in s.fillBernoulli(b, p: 0.3) }
         assertChunkInvariant("Bernoulli Double") { (s, b: Doubles) in s.fillBernoulli(b, p: 0.3) }
+        assertChunkInvariant("rounding uniforms") { (s, b: Floats) in s.fillRoundingUniforms(b) }
     }
 
     /// Seven workers on concurrent threads, each filling its own chunk from its own stream,
@@ -202,6 +203,49 @@ final class RandomUniformKernelTests: XCTestCase {
                 XCTAssertEqual(fast.offset, reference.offset)
                 XCTAssertTrue(a.allSatisfy { $0 >= low && $0 < high })
             }
+        }
+    }
+
+    func testVectorizedRoundingUniformsEqualTheScalarReference() {
+        // Oracle: the Swift scalar twin, bit for bit — offsets that are odd, mid-block and past
+        // the 128-element AVX-512 batches, counts that are no multiple of 8 or 128, block indices
+        // crossing 2³² and offsets wrapping past 2⁶⁴.
+        let offsets: [UInt64] = [0, 1, 3, 7, 9, 126, 8 * (1 << 32) - 13, UInt64.max - 600]
+        let counts = [128, 129, 255, 256, 300, 1000, 4099]
+        for (i, start) in offsets.enumerated() {
+            for (j, count) in counts.enumerated() {
+                let key = RandomKey(seed: UInt64(41 + i)).derived(UInt64(j))
+                var fast = RandomStream(key: key, offset: start), reference = fast
+                var a = [Float](repeating: 0, count: count), b = a
+                a.withUnsafeMutableBufferPointer { fast.fillRoundingUniforms($0) }
+                b.withUnsafeMutableBufferPointer { reference.fillRoundingUniformsReference($0) }
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "offset \(start) count \(count)")
+                XCTAssertEqual(fast.offset, reference.offset)
+                // Every value is (2k + 1)·2⁻¹⁷ for an integer k in 0 … 65535.
+                XCTAssertTrue(a.allSatisfy { u in
+                    let odd = u * 0x1p17
+                    return odd == odd.rounded() && odd >= 1 && odd <= 131_071 && Int(odd) % 2 == 1
+                }, "offset \(start) count \(count)")
+            }
+        }
+    }
+
+    func testRoundingUniformsAreTheHalvesOfPhiloxWords() {
+        // Oracle: Philox4x32 called directly on the documented counter (block index, domain 10,
+        // 0): element e is half e & 1 of word e >> 1, low half first, as (2k + 1)·2⁻¹⁷.
+        let key = RandomKey(seed: 5).derived("rounding")
+        let start: UInt64 = 8 * 1234 + 3
+        var stream = RandomStream(key: key, offset: start)
+        var u = [Float](repeating: 0, count: 300)
+        u.withUnsafeMutableBufferPointer { stream.fillRoundingUniforms($0) }
+        let philoxKey = key.philoxKey
+        for i in u.indices {
+            let e = start + UInt64(i), block = e >> 3
+            let words = Philox4x32.block(counter: SIMD4(UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), 10, 0),
+                                         key: SIMD2(philoxKey.x, philoxKey.y))
+            let word = words[Int((e >> 1) & 3)]
+            let k = e & 1 == 0 ? word & 0xFFFF : word >> 16
+            XCTAssertEqual(u[i], Float(2 * k + 1) / 131_072, "element \(e)")
         }
     }
 }

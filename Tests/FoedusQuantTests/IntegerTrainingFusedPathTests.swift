@@ -4,7 +4,7 @@ import FoedusNN
 import FoedusQuant
 import FoedusTensor
 
-/// The integer FQT path where its fused kernels apply (output channels a multiple of 4) against
+/// The integer FQT path where its fused kernels apply (output channels a multiple of 8) against
 /// the float fake-quant oracle, as `IntegerTrainingTests` does for shapes that take the unfused path.
 final class IntegerTrainingFusedPathTests: XCTestCase {
     let x = Tensor.random(.normal(mean: 0.3, std: 1.2), shape: [3, 2, 7, 5], key: RandomKey(seed: 11))

@@ -39,6 +39,13 @@ void foedus_i8_pack_b_scalar(const int8_t *b, long stride_k, long stride_n, long
 int foedus_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum,
                    long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc, int backend);
 
+/// 1 when the CPU has AMX-INT8 and the kernel granted this process the tile state (asked once).
+/// foedus_i8_gemm with the VNNI backend then runs on AMX tiles, bit-identical to VNNI and scalar.
+int foedus_amx_available(void);
+/// Allows (1, the default) or forbids (0) the AMX form of foedus_i8_gemm; returns the previous
+/// setting. For tests that compare the VNNI form against it.
+int foedus_amx_allow(int allow);
+
 /// foedus_i8_gemm followed by foedus_requant_cols(C, …, rb, rc, zero, lo, hi, out, ldo), fused: on
 /// the VNNI backend the last K block's accumulators are requantized in registers and written as
 /// bytes to `out` (int8 or uint8 by the range); C (m×n, leading dimension ldc) then holds only

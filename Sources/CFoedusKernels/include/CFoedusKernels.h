@@ -67,6 +67,13 @@ void foedus_groupnorm_backward_f32(const float *x, const float *dy, const float 
 
 void foedus_maxpool_forward_f32(const float *x, float *y, int32_t *index, long c, long h, long w,
                                 long kh, long kw, long sh, long sw, long ph, long pw, long dh, long dw);
+/// The 2×2, stride 2, unpadded case of foedus_maxpool_forward_f32 (oh = (h − 2)/2 + 1, ow likewise): the AVX-512
+/// kernel, or with `vectorized` = 0 its scalar twin; bit-identical values and indices.
+void foedus_maxpool2x2_forward_f32(const float *x, float *y, int32_t *index, long c, long h, long w, int vectorized);
+/// The backward of foedus_maxpool2x2_forward_f32 given its indices (each inside its own window):
+/// every element of dx is written, 0 + dy[p] at index[p] and 0 elsewhere — equal to
+/// foedus_maxpool_backward_f32 for those indices. `vectorized` = 0 runs the scalar twin.
+void foedus_maxpool2x2_backward_f32(const float *dy, const int32_t *index, float *dx, long c, long h, long w, int vectorized);
 /// dx (zeroed here) receives dy at the recorded indices.
 void foedus_maxpool_backward_f32(const float *dy, const int32_t *index, float *dx, long c, long h, long w, long oh, long ow);
 
@@ -82,6 +89,12 @@ void foedus_keep_large_blocks(long mmap_threshold, long trim_threshold);
 /// otherwise AVX-512 runs 16 blocks at a time when the CPU has it. Bit-identical either way.
 void foedus_philox_uniform_f32(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t first, long count,
                                float low, float width, float top, float *out, int vectorized);
+
+/// The uniforms of stochastic rounding (FoedusKernels' RandomStream.fillRoundingUniforms): element
+/// `first + i` is half (e & 1) of 32-bit word e >> 1 of the stream (k0, k1, domain), low half first,
+/// as out[i] = (2k + 1)·2⁻¹⁷ for its 16-bit value k. `vectorized` = 0 forces the scalar path;
+/// otherwise AVX-512 runs 16 blocks (128 uniforms) at a time when the CPU has it. Bit-identical.
+void foedus_philox_rounding_uniforms(uint32_t k0, uint32_t k1, uint32_t domain, uint64_t first, long count, float *out, int vectorized);
 
 /// FQT activation codes: q[i] = clamp(round_half_away(x[i]·inv_step) + zero, 0, top).
 void foedus_fqt_quantize_u8(const float *x, long n, float inv_step, float zero, float top, uint8_t *q);
@@ -116,12 +129,19 @@ void foedus_fqt_row_sums(const int8_t *rows, long count, long length, long strid
 /// GradientQuantizer's rounding of one group. `vectorized` = 0 runs the scalar twin.
 void foedus_fqt_round_codes(const float *x, const float *u, long count, float z, float s, float c, float top,
                             uint8_t *q, int vectorized);
+/// One sample's input-gradient codes: code[r][j] = foedus_fqt_round_codes of x = g[r·l + j]·steps[r]
+/// with u[r·l + j] and (z, s, c, top), for the [o, l] matrix g (rows = channels, columns = pixels),
+/// written as code − 128 into the packed int8 layout (foedus_i8_packed_size(o, l) bytes, padding 0)
+/// with colsum[j] = Σ_r (code − 128): equal to scaling, rounding, then foedus_i8_pack_b_flip with
+/// flip 0x80. `vectorized` = 0 runs the scalar twin.
+void foedus_fqt_ingrad_codes(const float *g, long o, long l, const float *steps, const float *u, float z, float s, float c, float top,
+                             int8_t *packed, int32_t *colsum, int vectorized);
 /// The weight-gradient codes of an NCHW gradient G [n, o, l] read as the [n·l, o] matrix (row
-/// r = sample·l + pixel, column c = channel): element e = r·o + c takes uniform e of the Philox
-/// stream (k0, k1, domain) — RandomStream's Float uniform on [0, 1) at offset e — and the rounding
+/// r = sample·l + pixel, column c = channel): element e = r·o + c takes rounding uniform e of the
+/// Philox stream (k0, k1, domain) — foedus_philox_rounding_uniforms at element e — and the rounding
 /// of foedus_fqt_round_codes with channel c's z[c], s[c], cc[c]. Codes − 128 are written straight
 /// into the packed int8 layout of that [n·l, o] matrix (foedus_i8_packed_size(n·l, o) bytes, padding
-/// zeroed) with colsum[c] = Σ_r (code − 128). Returns 0; −1 when o is not a multiple of 4 (nothing
+/// zeroed) with colsum[c] = Σ_r (code − 128). Returns 0; −1 when o is not a multiple of 8 (nothing
 /// written but zeros), −2 when scratch memory is short. `vectorized` = 0 runs the scalar twin.
 int foedus_fqt_wgrad_codes(const float *g, long n, long o, long l, const float *z, const float *s, const float *cc, float top,
                            uint32_t k0, uint32_t k1, uint32_t domain, int8_t *packed, int32_t *colsum, int vectorized);

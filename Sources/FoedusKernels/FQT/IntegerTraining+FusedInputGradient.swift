@@ -1,3 +1,5 @@
+import CFoedusKernels
+
 /// The input gradient of a convolution from its float output gradient, quantized sample by sample.
 extension IntegerTraining {
     /// `∇X` `[N, C·H·W]` of a convolution from its output gradient `G` (NCHW `[N, O, L]`) under
@@ -41,9 +43,8 @@ extension IntegerTraining {
         }
         let scaled = UnsafeMutablePointer<Float>.allocate(capacity: row)
         let uniforms = UnsafeMutablePointer<Float>.allocate(capacity: row)
-        let codes = UnsafeMutablePointer<UInt8>.allocate(capacity: row)
         let acc = UnsafeMutablePointer<Int32>.allocate(capacity: max(weights.k * l, 1))
-        defer { scaled.deallocate(); uniforms.deallocate(); codes.deallocate(); acc.deallocate() }
+        defer { scaled.deallocate(); uniforms.deallocate(); acc.deallocate() }
         weights.steps.withUnsafeBufferPointer { steps in
             func scale(_ s: Int) {
                 for c in 0..<o {
@@ -78,18 +79,17 @@ extension IntegerTraining {
             } else {
                 params = ranges.map { GradientQuantizer.minMaxParameters($0.min, $0.max, top: top) }
             }
-            // Pass 2: per sample, scale again, draw its uniforms (elements s·O·L ..< (s + 1)·O·L of
-            // the stream), round, pack and run the GEMM into the image.
+            // Pass 2: per sample, draw its uniforms (elements s·O·L ..< (s + 1)·O·L of the stream),
+            // scale, round and pack in one pass, and run the GEMM into the image.
             weights.transposed.withUnsafeBufferPointer { wt in
                 weights.transposedSums.withUnsafeBufferPointer { ts in
                     do {
                         for s in 0..<n {
-                            scale(s)
                             var stream = RandomStream(key: key, offset: UInt64(s * row))
-                            stream.fillUniform(UnsafeMutableBufferPointer(start: uniforms, count: row))
+                            stream.fillRoundingUniforms(UnsafeMutableBufferPointer(start: uniforms, count: row))
                             let p = params[grouping == .tensor ? 0 : s]
-                            GradientQuantizer.roundRun(scaled, uniforms, codes, row, p.z, p.s, p.c, top)
-                            let packed = PackedInt8Matrix(codesMinus128: codes, k: o, n: l, strideK: l, strideN: 1)
+                            let packed = sampleCodes(base + s * row, channels: o, pixels: l, steps: steps.baseAddress!, uniforms: uniforms,
+                                                     parameters: p, top: top)
                             inputGradientImage(packed, sample: s, step: p.step, offset: p.offset, window: w, weightsTransposed: wt.baseAddress!,
                                                transposedSums: ts.baseAddress!, scratch: acc, into: dx, reference: false)
                         }
@@ -97,5 +97,23 @@ extension IntegerTraining {
                 }
             }
         }
+    }
+
+    /// One sample's codes of `G·diag(Δw)` (`g`: `[O, L]`, channel-major) rounded with `uniforms`
+    /// and `parameters`, packed as the `[O, L]` B operand of the input-gradient GEMM: the C kernel
+    /// (AVX-512 when the CPU has it), or with `reference: true` its scalar twin. Equal to scaling
+    /// by `steps`, ``GradientQuantizer/roundRun(_:_:_:_:_:_:_:_:reference:)`` and
+    /// ``PackedInt8Matrix/init(codesMinus128:k:n:strideK:strideN:reference:)``.
+    static func sampleCodes(_ g: UnsafePointer<Float>, channels o: Int, pixels l: Int, steps: UnsafePointer<Float>,
+                            uniforms: UnsafePointer<Float>, parameters p: AffineParameters, top: Float, reference: Bool = false) -> PackedInt8Matrix {
+        let size = PackedInt8Matrix.packedSize(k: o, n: l)
+        var sums = [Int32](repeating: 0, count: l)
+        let bytes = [Int8](unsafeUninitializedCapacity: size) { b, initialized in
+            sums.withUnsafeMutableBufferPointer { cs in
+                foedus_fqt_ingrad_codes(g, o, l, steps, uniforms, p.z, p.s, p.c, top, b.baseAddress!, cs.baseAddress!, reference ? 0 : 1)
+            }
+            initialized = size
+        }
+        return PackedInt8Matrix(packed: bytes, k: o, n: l, columnSums: sums)
     }
 }

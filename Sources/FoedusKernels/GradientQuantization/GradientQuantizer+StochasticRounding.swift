@@ -20,9 +20,10 @@ extension GradientQuantizer {
     }
 
     /// `codes[e] = clamp(⌊v⌋ + (u_e < v − ⌊v⌋), 0, top)`, `v = (x[e] − z)·s + c` with the
-    /// parameters of element `e`'s group and `u_e` element `e` of `RandomStream(key: key)`.
+    /// parameters of element `e`'s group and `u_e` element `e` of `RandomStream(key: key)`'s
+    /// rounding uniforms (``RandomStream/fillRoundingUniforms(_:)``).
     ///
-    /// Walks the matrix in flat chunks of ``uniformChunk`` elements (one `fillUniform` each),
+    /// Walks the matrix in flat chunks of ``uniformChunk`` elements (one fill each),
     /// split into runs that share one group (tensor, rows) or index consecutive groups (columns).
     static func stochasticRound(_ x: UnsafePointer<Float>, rows: Int, cols: Int, grouping: AffineCodes.Grouping,
                                 parameters: [AffineParameters], top: Float, key: RandomKey,
@@ -39,7 +40,7 @@ extension GradientQuantizer {
                 var start = 0, row = 0, col = 0
                 while start < total {
                     let n = Swift.min(uniformChunk, total - start)
-                    stream.fillUniform(UnsafeMutableBufferPointer(start: u, count: n))
+                    stream.fillRoundingUniforms(UnsafeMutableBufferPointer(start: u, count: n))
                     var i = 0
                     while i < n {
                         let e = start + i

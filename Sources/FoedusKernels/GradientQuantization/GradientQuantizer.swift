@@ -4,10 +4,10 @@
 ///
 /// Every quantizer maps each group of values to `[0, B]`, `B = 2^bits − 1`, by an affine map
 /// `v = (x − z)·s`, rounds stochastically and clamps:
-/// `code = ⌊v⌋ + (u < v − ⌊v⌋ ? 1 : 0)`, `u` the uniform draw of element `r·cols + c` of
-/// `RandomStream(key: key)`. For `v` in `[0, B]` this is exactly unbiased
-/// (`E[code] = v`, `Var = f(1 − f) ≤ ¼`, `f = v − ⌊v⌋`), up to the 24-bit resolution of `u`
-/// and Float rounding of `v`. Results depend only on the input and the key, never on threads.
+/// `code = ⌊v⌋ + (u < v − ⌊v⌋ ? 1 : 0)`, `u` the rounding uniform of element `r·cols + c` of
+/// `RandomStream(key: key)` (``RandomStream/fillRoundingUniforms(_:)``, `(k + ½)·2⁻¹⁶`). For `v`
+/// in `[0, B]` this is unbiased (`E[code] = v`, `Var = f(1 − f) ≤ ¼`, `f = v − ⌊v⌋`) up to the
+/// 16-bit resolution of `u` (a bias of at most 2⁻¹⁷ of a step) and Float rounding of `v`. Results depend only on the input and the key, never on threads.
 ///
 /// Inputs must be finite: NaN or infinity is a precondition failure (a NaN gradient is a
 /// training bug to surface, not data to encode).

@@ -11,7 +11,7 @@
 ///   tensor may be filled in chunks by any number of workers, each with its own stream at
 ///   `offset + chunkStart`, and the result is bit-identical to one sequential fill;
 /// - each kind of draw (raw 32-bit, raw 64-bit, Float/Double uniform, Float/Double normal,
-///   sign, Bernoulli, bounded integer) reads its own counter domain, so draws of different
+///   sign, Bernoulli, bounded integer, rounding uniform) reads its own counter domain, so draws of different
 ///   kinds at the same offset are independent, and Float and Double draws of one kind are
 ///   independent too, except signs and Bernoulli draws, which are shared by Float and Double.
 ///
@@ -56,6 +56,7 @@ enum CounterDomain: UInt32 {
     case sign
     case bernoulli
     case boundedInteger
+    case roundingUniform
 }
 
 // Counter layout: words 0-1 hold the 64-bit block index, word 2 the domain, word 3 is zero.

@@ -14,13 +14,15 @@ public enum GradientCodes {
 
     /// The same codes as ``forWeights(_:samples:channels:pixels:config:key:)`` written straight
     /// into the weight-gradient GEMM's packed operand, without the transpose; nil where that
-    /// kernel does not apply (O not a multiple of 4, N·L beyond one GEMM chunk).
-    /// `range`: G's minimum and maximum when already known (used by PTQ only).
+    /// kernel does not apply (O not a multiple of 8, N·L beyond one GEMM chunk).
+    /// `range`: G's minimum and maximum when already known (used by PTQ only); `rowRanges`: the
+    /// ranges of G's `N·O` rows when already known (used by PSQ and BHQ, per channel).
     public static func forWeightsPacked(_ g: UnsafeBufferPointer<Float>, samples n: Int, channels o: Int, pixels l: Int,
-                                        config: QuantizedTraining, key: RandomKey, range: (min: Float, max: Float)? = nil) -> PackedGradientCodes? {
+                                        config: QuantizedTraining, key: RandomKey, range: (min: Float, max: Float)? = nil,
+                                        rowRanges: [(min: Float, max: Float)]? = nil) -> PackedGradientCodes? {
         let grouping: AffineCodes.Grouping = config.gradientQuantizer == .ptq ? .tensor : .columns
         return GradientQuantizer.packedWeightGradientCodes(g, samples: n, channels: o, pixels: l, bits: config.weightGradientBits,
-                                                           grouping: grouping, key: key, range: range)
+                                                           grouping: grouping, key: key, range: range, rowRanges: rowRanges)
     }
 
     /// G `[N, O, L]` transposed to `[N·L, O]` (``IntegerTraining/pixelsByChannels(_:samples:channels:pixels:)``).

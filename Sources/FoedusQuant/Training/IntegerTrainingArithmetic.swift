@@ -115,11 +115,11 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
         return Tensor.customOperation(name, inputs: inputs, value: value) { cotangent in
             // Read the cotangent in place: it is the size of the layer's output.
             cotangent.withUnsafeBufferPointer(as: Float.self) { gp in
-                // The gradient quantizers need finite ranges; a diverged step passes NaN on. The
-                // same pass gives G's range, which PTQ's weight-gradient codes reuse, and for a
-                // convolution quantized sample by sample the per-(sample, channel) ranges its
-                // input gradient's quantizer derives its ranges from.
-                let channelRanges = fusedInputGradient != nil && needsInput && l > 1 ? GradientQuantizer.finiteRowRanges(gp, rows: n * o, cols: l) : nil
+                // The gradient quantizers need finite ranges; a diverged step passes NaN on. For a
+                // convolution the same pass gives the per-(sample, channel) ranges, from which
+                // follow G's range (PTQ's weight-gradient codes), the per-channel ranges (PSQ's and
+                // BHQ's) and, quantized sample by sample, the input gradient's ranges.
+                let channelRanges = linearCodes == nil && l > 1 ? GradientQuantizer.finiteRowRanges(gp, rows: n * o, cols: l) : nil
                 let known = channelRanges.map { r in (min: r.map(\.min).min() ?? 0, max: r.map(\.max).max() ?? 0) }
                 guard let range = known ?? GradientQuantizer.finiteRange(gp), steps.allSatisfy(\.isFinite), scale.step.isFinite else {
                     return shapes.map { Tensor.full(.nan, shape: $0) }
@@ -130,7 +130,8 @@ public struct IntegerTrainingArithmetic: LayerArithmetic {
                 if let linearCodes, n <= IntegerTraining.maxReduction {
                     let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: wkey)
                     (dw, db) = IntegerTraining.linearWeightGradient(activationCodes: linearCodes, activation: scale, codes: wc)
-                } else if let packed = GradientCodes.forWeightsPacked(gp, samples: n, channels: o, pixels: l, config: config, key: wkey, range: range) {
+                } else if let packed = GradientCodes.forWeightsPacked(gp, samples: n, channels: o, pixels: l, config: config, key: wkey, range: range,
+                                                                      rowRanges: channelRanges) {
                     (dw, db) = IntegerTraining.weightGradient(columns: columns, k: k, activation: scale, codes: packed)
                 } else {
                     let wc = GradientCodes.forWeights(gp, samples: n, channels: o, pixels: l, config: config, key: wkey)

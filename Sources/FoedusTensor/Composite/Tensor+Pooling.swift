@@ -12,6 +12,8 @@ extension Tensor {
         precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1, "[maxPool2d] padding \(padding) exceeds half of kernel \(kernel)")
         guard dtype == .float32 else { return Tensor.maxPoolComposite(self, g) }
         let n = shape[0], c = shape[1], h = shape[2], w = shape[3], oh = g.outHeight, ow = g.outWidth
+        let twoByTwo = g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0
+            && g.dilationH == 1 && g.dilationW == 1
         let index = Tensor.uninitialized(shape: [n, c, oh, ow], dtype: .int32)
         let x = self
         let y = Tensor.compute([n, c, oh, ow], Float.self, keeping: [x, index]) { out in
@@ -24,8 +26,14 @@ extension Tensor {
         return Autodiff.fused("maxPool2d", value: y, inputs: [self], firstOrder: { dy, _ in
             [Tensor.compute([n, c, h, w], Float.self, keeping: [dy, index]) { dx in
                 for i in 0..<n {
-                    foedus_maxpool_backward_f32(dy.pointer(Float.self) + i * c * oh * ow, index.pointer(Int32.self) + i * c * oh * ow,
-                                                dx + i * c * h * w, c, h, w, oh, ow)
+                    if twoByTwo {
+                        // Disjoint windows: every element written once, no zero fill first.
+                        foedus_maxpool2x2_backward_f32(dy.pointer(Float.self) + i * c * oh * ow, index.pointer(Int32.self) + i * c * oh * ow,
+                                                       dx + i * c * h * w, c, h, w, 1)
+                    } else {
+                        foedus_maxpool_backward_f32(dy.pointer(Float.self) + i * c * oh * ow, index.pointer(Int32.self) + i * c * oh * ow,
+                                                    dx + i * c * h * w, c, h, w, oh, ow)
+                    }
                 }
             }]
         }, decomposition: { Tensor.maxPoolComposite($0[0], g) })

@@ -1,0 +1,12 @@
+// The AMX form of the plain int8 GEMM (integer_gemm_amx.c), private to CFoedusKernels.
+#ifndef FOEDUS_INTEGER_GEMM_AMX_H
+#define FOEDUS_INTEGER_GEMM_AMX_H
+#include <stdint.h>
+
+// C[i][j] = off[j] + Σ_k A'[i][k]·B[k][j], A' = A as uint8, or A + 128 for int8 A (a_signed), with
+// B packed as foedus_i8_pack_b lays it out, colsum its column sums, off padded to ⌈n/16⌉·16
+// entries (gemm_driver's column offsets); wrapping int32. Returns 0,
+// −1 when scratch memory is short, −3 when AMX is unusable or disallowed (nothing written).
+int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum, long m, long n, long k,
+                       const int32_t *off, int32_t *c, long ldc);
+#endif
