@@ -764,6 +764,34 @@ int foedus_i4_gemm(int a_signed, const uint8_t *a, long lda, const uint8_t *pack
     return gemm_driver(a_signed, a, lda, NULL, packed4, colsum, m, n, k, a_zero, bias, c, ldc, NULL, backend);
 }
 
+// A copy of channels [c0, c0 + cg) of each image with the pad frame around it (rows [−ph, bottom),
+// columns [−pw, right) of the image), so that every window lies inside it and a row's taps are
+// its pixel plus fixed offsets; `slack` zero bytes follow the last image. NULL when memory is short.
+uint8_t *foedus_conv_padded_copy(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long ph, long pw,
+                                 long bottom, long right, uint8_t pad_value, long slack, long *hp_out, long *wp_out) {
+    const long hp = ph + (bottom > h ? bottom : h), wp = pw + (right > w ? right : w);
+    uint8_t *padded = (uint8_t *)malloc((size_t)(images * hp * wp * cg + slack));
+    if (!padded) return NULL;
+    for (long i = 0; i < images; i++) {
+        uint8_t *image = padded + i * hp * wp * cg;
+        memset(image, pad_value, (size_t)(ph * wp * cg));
+        for (long y = 0; y < hp - ph; y++) {
+            uint8_t *row = image + (ph + y) * wp * cg;
+            if (y >= h) { memset(row, pad_value, (size_t)(wp * cg)); continue; }
+            const long copy = w < wp - pw ? w : wp - pw;
+            memset(row, pad_value, (size_t)(pw * cg));
+            const uint8_t *from = x + ((i * h + y) * w) * channels + c0;
+            if (cg == channels) memcpy(row + pw * cg, from, (size_t)(copy * cg));
+            else for (long px = 0; px < copy; px++) memcpy(row + (pw + px) * cg, from + px * channels, (size_t)cg);
+            memset(row + (pw + copy) * cg, pad_value, (size_t)((wp - pw - copy) * cg));
+        }
+    }
+    if (slack > 0) memset(padded + images * hp * wp * cg, 0, (size_t)slack);
+    *hp_out = hp;
+    *wp_out = wp;
+    return padded;
+}
+
 int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
                              long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value,
                              const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
@@ -781,25 +809,9 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
     const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw;
     uint8_t *padded = NULL;
     if (ph > 0 || pw > 0 || bottom > h || right > w) {
-        // A copy of the group's channels with the pad frame around each image, so that every
-        // window lies inside it and a row's taps are its pixel plus fixed offsets.
-        const long hp = ph + (bottom > h ? bottom : h), wp = pw + (right > w ? right : w);
-        padded = (uint8_t *)malloc((size_t)(images * hp * wp * cg));
+        long hp, wp;
+        padded = foedus_conv_padded_copy(x, images, h, w, channels, c0, cg, ph, pw, bottom, right, pad_value, 0, &hp, &wp);
         if (!padded) { free(off); return -1; }
-        for (long i = 0; i < images; i++) {
-            uint8_t *image = padded + i * hp * wp * cg;
-            memset(image, pad_value, (size_t)(ph * wp * cg));
-            for (long y = 0; y < hp - ph; y++) {
-                uint8_t *row = image + (ph + y) * wp * cg;
-                if (y >= h) { memset(row, pad_value, (size_t)(wp * cg)); continue; }
-                const long copy = w < wp - pw ? w : wp - pw;
-                memset(row, pad_value, (size_t)(pw * cg));
-                const uint8_t *from = x + ((i * h + y) * w) * channels + c0;
-                if (cg == channels) memcpy(row + pw * cg, from, (size_t)(copy * cg));
-                else for (long px = 0; px < copy; px++) memcpy(row + (pw + px) * cg, from + px * channels, (size_t)cg);
-                memset(row + (pw + copy) * cg, pad_value, (size_t)((wp - pw - copy) * cg));
-            }
-        }
         src.x = padded; src.h = hp; src.w = wp; src.channels = cg; src.c0 = 0;
     }
     requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? epilogue_high(rc, n, zero, lo, hi) : 0};

@@ -42,7 +42,7 @@ int foedus_amx_allow(int allow) {
     return __atomic_exchange_n(&amx_allowed, allow ? 1 : 0, __ATOMIC_ACQ_REL);
 }
 
-static int amx_usable(void) { return __atomic_load_n(&amx_allowed, __ATOMIC_ACQUIRE) && foedus_amx_available(); }
+int foedus_amx_usable(void) { return __atomic_load_n(&amx_allowed, __ATOMIC_ACQUIRE) && foedus_amx_available(); }
 
 typedef struct {
     uint8_t palette, start_row, reserved[14];
@@ -182,7 +182,7 @@ static AMX_TARGET void amx_run(int a_signed, const uint8_t *a, long lda, const i
 
 int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum, long m, long n, long k,
                        const int32_t *off, int32_t *c, long ldc) {
-    if (!amx_usable()) return -3;
+    if (!foedus_amx_usable()) return -3;
     if (m <= 0 || n <= 0) return 0;
     long kp = amx_roundup(k, 4), np = amx_roundup(n, 16), groups = kp / 4, chunks = (groups + 15) / 16;
     long tail_groups = groups - 16 * (chunks - 1);
@@ -211,6 +211,7 @@ int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *p
 #else
 int foedus_amx_available(void) { return 0; }
 int foedus_amx_allow(int allow) { (void)allow; return 0; }
+int foedus_amx_usable(void) { return 0; }
 int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum, long m, long n, long k,
                        const int32_t *off, int32_t *c, long ldc) {
     (void)a_signed; (void)a; (void)lda; (void)packed; (void)colsum; (void)m; (void)n; (void)k; (void)off; (void)c; (void)ldc;

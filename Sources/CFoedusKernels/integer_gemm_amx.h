@@ -9,4 +9,11 @@
 // −1 when scratch memory is short, −3 when AMX is unusable or disallowed (nothing written).
 int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *packed, const int32_t *colsum, long m, long n, long k,
                        const int32_t *off, int32_t *c, long ldc);
+
+// 1 when AMX is available and allowed (foedus_amx_available, foedus_amx_allow).
+int foedus_amx_usable(void);
+
+// Shared by the VNNI and AMX convolutions (integer_gemm.c): see its definition.
+uint8_t *foedus_conv_padded_copy(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long ph, long pw,
+                                 long bottom, long right, uint8_t pad_value, long slack, long *hp_out, long *wp_out);
 #endif

@@ -56,9 +56,13 @@ final class IntegerChannelsLastTests: XCTestCase {
                     ? ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.3).map { Dyadic(ratio: $0) }, zeroPoint: 3, clamp: 0...15)
                     : ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-3, high: 3).map { Dyadic(ratio: $0) }, zeroPoint: 128, clamp: 0...255)
                 let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8($0) }
-                for backend in explicitBackends {
+                // On an AMX CPU the VNNI backend runs convolutions on AMX tiles: both forms, then.
+                let forms = IntegerGEMM.amxAvailable ? [true, false] : [false]
+                for (backend, amx) in explicitBackends.flatMap({ b in forms.map { (b, $0) } }) {
+                    let allowed = IntegerGEMM.allowAMX(amx)
+                    defer { IntegerGEMM.allowAMX(allowed) }
                     let got = conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend)
-                    XCTAssertEqual(got, expectedNHWC, "\(t) z \(zero) \(backend)")
+                    XCTAssertEqual(got, expectedNHWC, "\(t) z \(zero) \(backend) amx \(amx)")
                     var bytes = [UInt8](repeating: 0, count: expectedBytes.count)
                     nhwc.withUnsafeBufferPointer { px in
                         bias.withUnsafeBufferPointer { pb in
@@ -68,7 +72,7 @@ final class IntegerChannelsLastTests: XCTestCase {
                             }
                         }
                     }
-                    XCTAssertEqual(zip(bytes, expectedBytes).filter { $0 != $1 }.count, 0, "requantized \(t) z \(zero) \(backend)")
+                    XCTAssertEqual(zip(bytes, expectedBytes).filter { $0 != $1 }.count, 0, "requantized \(t) z \(zero) \(backend) amx \(amx)")
                 }
             }
         }

@@ -124,6 +124,17 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
                                       const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
                                       int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
                                       uint8_t *out, int32_t *out32, long ldo, int backend);
+/// foedus_u8_conv_nhwc_gemm on AMX tiles (dw must be 1): an A tile is 16 consecutive output
+/// pixels of one output row read in place from a padded copy (each ky's kw·cg bytes are
+/// contiguous). `packed` is B of k = kh·kc rows, kc = roundup(kw·cg, 64), in (ky, kx·cg + c) order
+/// with zero rows past kw·cg in each ky, packed as foedus_i8_pack_b lays it out. The same integers
+/// as the VNNI form. Returns -3 (nothing done) when AMX is unusable or disallowed
+/// (foedus_amx_allow), -2 when dw ≠ 1, -1 on allocation failure.
+int foedus_u8_conv_nhwc_amx(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                            long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value,
+                            const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
+                            int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
+                            uint8_t *out, int32_t *out32, long ldo);
 void foedus_u8_im2col_nhwc(const uint8_t *x, long h, long w, long channels, long c0, long cg, long kh, long kw,
                            long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow,
                            uint8_t pad_value, uint8_t *col);

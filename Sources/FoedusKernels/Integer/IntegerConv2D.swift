@@ -20,6 +20,11 @@ public struct IntegerConv2D: Sendable {
     /// up to a multiple of 4, for the VNNI kernel that lays each output column's taps side by side
     /// (`foedus_u8_conv_nhwc_expanded_gemm`). Empty otherwise.
     public let packedRowExpanded: [PackedInt8Matrix]
+    /// Where AMX-INT8 is usable and the dilation along x is 1: the weights with rows in
+    /// (ky, kx·cg + c) order, each ky's `kw·cg` rows followed by zero rows up to a multiple of 64,
+    /// for the AMX kernel that reads each ky's taps as one run of the image
+    /// (`foedus_u8_conv_nhwc_amx`). Empty otherwise.
+    public let packedAMX: [PackedInt8Matrix]
 
     /// - Parameter weights: OIHW int8, `[outChannels, inChannels/groups, kh, kw]`.
     /// - Preconditions: channels divisible by `groups`; positive kernel, stride, dilation;
@@ -53,15 +58,21 @@ public struct IntegerConv2D: Sendable {
         packedChannelsLast = hwc.withUnsafeBufferPointer { w in
             (0..<groups).map { g in PackedInt8Matrix(w.baseAddress! + g * og * ckk, k: ckk, n: og, strideK: 1, strideN: ckk) }
         }
-        if cg % 4 == 0 {
-            packedRowExpanded = []
-        } else {
-            let row = kernel.w * cg, cgx = (row + 3) / 4 * 4, kx = kernel.h * cgx
-            var expanded = [Int8](repeating: 0, count: outChannels * kx)
-            for o in 0..<outChannels { for ky in 0..<kernel.h { for j in 0..<row { expanded[o * kx + ky * cgx + j] = hwc[o * ckk + ky * row + j] } } }
-            packedRowExpanded = expanded.withUnsafeBufferPointer { w in
-                (0..<groups).map { g in PackedInt8Matrix(w.baseAddress! + g * og * kx, k: kx, n: og, strideK: 1, strideN: kx) }
-            }
+        packedRowExpanded = cg % 4 == 0 ? [] : Self.rowPadded(hwc, outChannels: outChannels, groups: groups, kernel: kernel, cg: cg, multiple: 4)
+        packedAMX = IntegerGEMM.amxAvailable && dilation.w == 1
+            ? Self.rowPadded(hwc, outChannels: outChannels, groups: groups, kernel: kernel, cg: cg, multiple: 64) : []
+    }
+
+    /// O(HW)I weights (`hwc`) as one packed matrix per group with rows in (ky, kx·cg + c) order,
+    /// each ky's `kw·cg` rows followed by zero rows up to a multiple of `multiple`.
+    private static func rowPadded(_ hwc: [Int8], outChannels: Int, groups: Int, kernel: (h: Int, w: Int), cg: Int,
+                                  multiple: Int) -> [PackedInt8Matrix] {
+        let og = outChannels / groups, row = kernel.w * cg, ckk = kernel.h * row
+        let padded = (row + multiple - 1) / multiple * multiple, k = kernel.h * padded
+        var expanded = [Int8](repeating: 0, count: outChannels * k)
+        for o in 0..<outChannels { for ky in 0..<kernel.h { for j in 0..<row { expanded[o * k + ky * padded + j] = hwc[o * ckk + ky * row + j] } } }
+        return expanded.withUnsafeBufferPointer { w in
+            (0..<groups).map { g in PackedInt8Matrix(w.baseAddress! + g * og * k, k: k, n: og, strideK: 1, strideN: k) }
         }
     }
 
@@ -199,14 +210,24 @@ public struct IntegerConv2D: Sendable {
         }
     }
 
-    /// One group of `images` images through `foedus_u8_conv_nhwc_gemm` (VNNI, implicit im2col), or
-    /// `foedus_u8_conv_nhwc_expanded_gemm` when the group's channels are not whole words: the same
-    /// products, sums and epilogue as im2col + ``IntegerGEMM`` multiply, so the same integers.
+    /// The kernels of ``implicitGEMM(_:images:h:w:group:oh:ow:pad:zeroPoint:bias:requantizer:partialSums:into:backend:)``.
+    private enum ImplicitKernel {
+        /// `foedus_u8_conv_nhwc_amx` with ``packedAMX``.
+        case amx
+        /// `foedus_u8_conv_nhwc_gemm` (taps of whole words, in place) with ``packedChannelsLast``.
+        case inPlace
+        /// `foedus_u8_conv_nhwc_expanded_gemm` (taps laid side by side) with ``packedRowExpanded``.
+        case expanded
+    }
+
+    /// One group of `images` images through the AMX kernel where it is usable, else the VNNI
+    /// implicit-im2col kernel (`foedus_u8_conv_nhwc_gemm`, or `foedus_u8_conv_nhwc_expanded_gemm`
+    /// when the group's channels are not whole words): the same products, sums and epilogue as
+    /// im2col + ``IntegerGEMM`` multiply, so the same integers.
     private func implicitGEMM(_ x: UnsafePointer<UInt8>, images: Int, h: Int, w: Int, group g: Int, oh: Int, ow: Int, pad: UInt8,
                               zeroPoint: Int32, bias: UnsafePointer<Int32>?, requantizer r: ChannelRequantizer?,
                               partialSums: UnsafeMutablePointer<Int32>?, into target: IntegerGEMM.RequantizedOutput, backend: IntegerBackend) {
-        let cg = inChannels / groups, expanded = cg % 4 != 0, b = expanded ? packedRowExpanded[g] : packedChannelsLast[g]
-        let gemm = expanded ? foedus_u8_conv_nhwc_expanded_gemm : foedus_u8_conv_nhwc_gemm
+        let cg = inChannels / groups
         var bytes: UnsafeMutablePointer<UInt8>?, values: UnsafeMutablePointer<Int32>?
         switch target {
         case .bytes(let p): bytes = p.assumingMemoryBound(to: UInt8.self)
@@ -215,20 +236,41 @@ public struct IntegerConv2D: Sendable {
         // Without a requantizer the int32 output is C itself.
         let c = partialSums ?? values!
         let multipliers = r?.multipliers ?? [], shifts = r?.shifts ?? []
-        let status = b.bytes.withUnsafeBufferPointer { packed in
-            b.columnSums.withUnsafeBufferPointer { colsum in
-                multipliers.withUnsafeBufferPointer { rb in
-                    shifts.withUnsafeBufferPointer { rc in
-                        gemm(x, images, h, w, inChannels, g * cg, cg, kernel.h, kernel.w, stride.h, stride.w,
-                             padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, packed.baseAddress,
-                             colsum.baseAddress, b.n, zeroPoint, bias, c, outChannels,
-                             r == nil ? nil : rb.baseAddress, r == nil ? nil : rc.baseAddress, r?.zeroPoint ?? 0,
-                             r?.clamp.lowerBound ?? 0, r?.clamp.upperBound ?? 0, bytes, r == nil ? nil : values,
-                             outChannels, backend.rawValue)
+        func run(_ form: ImplicitKernel) -> Int32 {
+            let b = form == .amx ? packedAMX[g] : form == .expanded ? packedRowExpanded[g] : packedChannelsLast[g]
+            return b.bytes.withUnsafeBufferPointer { packed in
+                b.columnSums.withUnsafeBufferPointer { colsum in
+                    multipliers.withUnsafeBufferPointer { rb in
+                        shifts.withUnsafeBufferPointer { rc in
+                            let rbp = r == nil ? nil : rb.baseAddress, rcp = r == nil ? nil : rc.baseAddress
+                            let zero = r?.zeroPoint ?? 0, lo = r?.clamp.lowerBound ?? 0, hi = r?.clamp.upperBound ?? 0
+                            let out32 = r == nil ? nil : values
+                            switch form {
+                            case .amx:
+                                return foedus_u8_conv_nhwc_amx(x, images, h, w, inChannels, g * cg, cg, kernel.h, kernel.w, stride.h, stride.w,
+                                                               padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, packed.baseAddress,
+                                                               colsum.baseAddress, b.n, zeroPoint, bias, c, outChannels, rbp, rcp, zero, lo, hi,
+                                                               bytes, out32, outChannels)
+                            case .inPlace:
+                                return foedus_u8_conv_nhwc_gemm(x, images, h, w, inChannels, g * cg, cg, kernel.h, kernel.w, stride.h, stride.w,
+                                                                padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad, packed.baseAddress,
+                                                                colsum.baseAddress, b.n, zeroPoint, bias, c, outChannels, rbp, rcp, zero, lo, hi,
+                                                                bytes, out32, outChannels, backend.rawValue)
+                            case .expanded:
+                                return foedus_u8_conv_nhwc_expanded_gemm(x, images, h, w, inChannels, g * cg, cg, kernel.h, kernel.w, stride.h,
+                                                                         stride.w, padding.h, padding.w, dilation.h, dilation.w, oh, ow, pad,
+                                                                         packed.baseAddress, colsum.baseAddress, b.n, zeroPoint, bias, c,
+                                                                         outChannels, rbp, rcp, zero, lo, hi, bytes, out32, outChannels,
+                                                                         backend.rawValue)
+                            }
+                        }
                     }
                 }
             }
         }
+        // -3 from the AMX kernel: AMX forbidden at run time (IntegerGEMM.allowAMX), so VNNI.
+        var status: Int32 = packedAMX.isEmpty ? -3 : run(.amx)
+        if status == -3 { status = run(cg % 4 == 0 ? .inPlace : .expanded) }
         precondition(status == 0, "IntegerConv2D: the implicit-im2col GEMM failed (status \(status))")
     }
 
