@@ -20,7 +20,8 @@ public struct IntegerConv2D: Sendable {
     /// up to a multiple of 4, for the VNNI kernel that lays each output column's taps side by side
     /// (`foedus_u8_conv_nhwc_expanded_gemm`). Empty otherwise.
     public let packedRowExpanded: [PackedInt8Matrix]
-    /// Where AMX-INT8 is usable and the dilation along x is 1: the weights with rows in
+    /// Where AMX-INT8 is usable, the dilation along x is 1 and a group's channels are whole 4-byte
+    /// words: the weights with rows in
     /// (ky, kx·cg + c) order, each ky's `kw·cg` rows followed by zero rows up to a multiple of 64,
     /// for the AMX kernel that reads each ky's taps as one run of the image
     /// (`foedus_u8_conv_nhwc_amx`). Empty otherwise.
@@ -59,7 +60,9 @@ public struct IntegerConv2D: Sendable {
             (0..<groups).map { g in PackedInt8Matrix(w.baseAddress! + g * og * ckk, k: ckk, n: og, strideK: 1, strideN: ckk) }
         }
         packedRowExpanded = cg % 4 == 0 ? [] : Self.rowPadded(hwc, outChannels: outChannels, groups: groups, kernel: kernel, cg: cg, multiple: 4)
-        packedAMX = IntegerGEMM.amxAvailable && dilation.w == 1
+        // A one-channel convolution (conv1) is faster on VNNI: its 3-byte rows would fill 64-byte
+        // K chunks, and its outputs' epilogue dominates either way.
+        packedAMX = IntegerGEMM.amxAvailable && dilation.w == 1 && cg % 4 == 0
             ? Self.rowPadded(hwc, outChannels: outChannels, groups: groups, kernel: kernel, cg: cg, multiple: 64) : []
     }
 
