@@ -136,11 +136,15 @@ enum IntegerBenchmark {
 
     static func run(_ options: IntegerBenchmarkOptions) {
         DNNLKernels.setIntraOpThreads(1)
+        // FOEDUS_BENCH_AMX=off forbids the AMX forms (every kernel then runs its VNNI form).
+        if let amx = getenv("FOEDUS_BENCH_AMX"), String(cString: amx) == "off" { IntegerGEMM.allowAMX(false) }
+        let amx = IntegerGEMM.amxAvailable ? (IntegerGEMM.allowAMX(true) ? "on" : "off") : "unavailable"
+        if amx == "off" { IntegerGEMM.allowAMX(false) }
         let version = dnnl_version().pointee
         let loadBefore = oneMinuteLoadAverage()
         let start = monotonicNanoseconds()
         let header = "foedus-bench integer — \(utcTimestamp()), 1 thread, oneDNN \(version.major).\(version.minor).\(version.patch), "
-            + "integer backend .automatic = .\(IntegerBackend.automatic.resolved), load avg \(describe(loadBefore)) at start"
+            + "integer backend .automatic = .\(IntegerBackend.automatic.resolved), AMX \(amx), load avg \(describe(loadBefore)) at start"
         emit(header, options)
         var cases: [IntegerCase] = []
         var notes: [(String, JSON)] = []

@@ -68,13 +68,16 @@ group_sums(const int64_t *csum, const int64_t *cmin, const int64_t *cmax, long c
 // kernel's σ = 0 branch does), copied to every channel.
 static inline __attribute__((always_inline)) void
 group_scales(const int32_t *x, long spatial, long channels, long groups, int64_t count, const uint64_t *csq_x,
-             const int64_t *gsum, const int64_t *gshift, int64_t *gf) {
+             const int64_t *gsum, const int64_t *gshift, int64_t *gf, int shifted_in_csq) {
     const long pg = channels / groups;
     for (long g = 0; g < groups; g++) {
         const long first = g * pg;
         const int64_t shift = gshift[first], sum = gsum[first];
         uint64_t squares = 0;
-        if (shift == 0) {
+        if (shift != 0 && shifted_in_csq) {
+            // csq_x holds each channel's Σ((count·x − sum) >> shift)² (shifted_squares_avx512).
+            for (long k = 0; k < pg; k++) squares += csq_x[first + k];
+        } else if (shift == 0) {
             uint64_t x2 = 0;
             for (long k = 0; k < pg; k++) x2 += csq_x[first + k];
             squares = (uint64_t)count * ((uint64_t)count * x2 - (uint64_t)sum * (uint64_t)sum);
@@ -110,7 +113,7 @@ statistics_portable(const int32_t *x, long spatial, long channels, long groups, 
     }
     group_sums(csum, cmin, cmax, channels, groups, count, scratch + S_GSUM * channels, scratch + S_GSHIFT * channels);
     group_scales(x, spatial, channels, groups, count, csq_x, scratch + S_GSUM * channels, scratch + S_GSHIFT * channels,
-                 scratch + S_GF * channels);
+                 scratch + S_GF * channels, 0);
 }
 
 // The affine stage of every element of one sample (offset `base` into the batch's outputs):
@@ -225,6 +228,36 @@ normalize_block_avx512(const int32_t *xs, long channels, long spatial, long j, i
 // sample fits in int32 (always, for the 16-bit pre-normalisation scale of the models), the
 // deviations are computed in wrapping int32 lanes — exact, since the true value fits — with
 // 32×32→64-bit products; otherwise the sample takes the portable affine loop.
+// For every channel of a group with a shift: Σ_p ((count·x − sum) >> shift)² (wrapping, as the
+// scalar loop of group_scales sums it), 16 channels at a time, into csq_x; channels of groups
+// without a shift keep their Σx². The group's sum and shift are repeated per channel.
+GN_TARGET static void shifted_squares_avx512(const int32_t *xs, long spatial, long channels, int64_t count, const int64_t *gsum,
+                                             const int64_t *gshift, uint64_t *csq_x) {
+    const __m512i countv = _mm512_set1_epi64(count);
+    for (long j = 0; j < channels; j += 16) {
+        // Even lanes: channels j, j+2, …; odd lanes: j+1, j+3, … (64-bit halves of the int32 loads).
+        const __m512i even_idx = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), odd_idx = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+        __m512i sum_e = _mm512_i64gather_epi64(_mm512_add_epi64(even_idx, _mm512_set1_epi64(j)), (const void *)gsum, 8);
+        __m512i sum_o = _mm512_i64gather_epi64(_mm512_add_epi64(odd_idx, _mm512_set1_epi64(j)), (const void *)gsum, 8);
+        __m512i sh_e = _mm512_i64gather_epi64(_mm512_add_epi64(even_idx, _mm512_set1_epi64(j)), (const void *)gshift, 8);
+        __m512i sh_o = _mm512_i64gather_epi64(_mm512_add_epi64(odd_idx, _mm512_set1_epi64(j)), (const void *)gshift, 8);
+        __m512i acc_e = _mm512_setzero_si512(), acc_o = _mm512_setzero_si512();
+        for (long p = 0; p < spatial; p++) {
+            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
+            const __m512i ve = _mm512_srai_epi64(_mm512_slli_epi64(v, 32), 32), vo = _mm512_srai_epi64(v, 32);
+            const __m512i de = _mm512_srav_epi64(_mm512_sub_epi64(_mm512_mullo_epi64(ve, countv), sum_e), sh_e);
+            const __m512i dd = _mm512_srav_epi64(_mm512_sub_epi64(_mm512_mullo_epi64(vo, countv), sum_o), sh_o);
+            acc_e = _mm512_add_epi64(acc_e, _mm512_mullo_epi64(de, de));
+            acc_o = _mm512_add_epi64(acc_o, _mm512_mullo_epi64(dd, dd));
+        }
+        uint64_t e[8], o[8];
+        _mm512_storeu_si512((void *)e, acc_e);
+        _mm512_storeu_si512((void *)o, acc_o);
+        for (int k = 0; k < 16; k++)
+            if (gshift[j + k] != 0) csq_x[j + k] = k % 2 == 0 ? e[k / 2] : o[k / 2];
+    }
+}
+
 GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *b,
                                        const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
                                        int64_t *scratch, const gn_target *t, long base) {
@@ -271,7 +304,10 @@ GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long gr
         }
     }
     const int fits = group_sums(csum, cmin, cmax, channels, groups, count, gsum, gshift) <= INT32_MAX;
-    group_scales(xs, spatial, channels, groups, count, csq_x, gsum, gshift, gf);
+    int any_shift = 0;
+    for (long ch = 0; ch < channels; ch++) any_shift |= gshift[ch] != 0;
+    if (any_shift) shifted_squares_avx512(xs, spatial, channels, count, gsum, gshift, csq_x);
+    group_scales(xs, spatial, channels, groups, count, csq_x, gsum, gshift, gf, any_shift);
     if (!fits) {
         // Rare (deviations beyond int32): the portable affine loop for this sample.
         normalize_portable(xs, spatial, channels, count, scratch, b, c, sign, beta, lo, hi, t, base);
