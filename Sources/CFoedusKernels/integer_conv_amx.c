@@ -17,12 +17,6 @@
 
 #define CONV_AMX_TARGET __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512vl")))
 
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} conv_tile_config;
-
 // Where a run's results go: int32 in `c` (no requantizer), or requantized bytes / int32.
 typedef struct {
     const int32_t *off, *rb, *rc;
@@ -75,14 +69,7 @@ static CONV_AMX_TARGET void conv_amx_run(const uint8_t *x, long images, long hp,
                                          long dh, long oh, long ow, const int8_t *packed, long n, const conv_amx_output *o,
                                          int32_t *tile) {
     const long np = (n + 15) / 16 * 16, kp = kh * kc, chunks = kc / 64;
-    conv_tile_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.palette = 1;
-    for (int t = 0; t < 8; t++) {
-        cfg.rows[t] = 16;
-        cfg.colsb[t] = 64;
-    }
-    _tile_loadconfig(&cfg);
+    foedus_amx_load_full_tiles();
     for (long img = 0; img < images; img++)
         for (long oy = 0; oy < oh; oy++)
             for (long ox0 = 0; ox0 < ow; ox0 += 16) {

@@ -50,7 +50,21 @@ typedef struct {
     uint8_t rows[16];
 } tile_config;
 
+// Palette 1 with all eight tiles 16 rows × 64 bytes.
+static AMX_TARGET void amx_load_full_tiles(void) {
+    tile_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.palette = 1;
+    for (int t = 0; t < 8; t++) {
+        cfg.rows[t] = 16;
+        cfg.colsb[t] = 64;
+    }
+    _tile_loadconfig(&cfg);
+}
+
 static long amx_roundup(long x, long m) { return (x + m - 1) / m * m; }
+
+void foedus_amx_load_full_tiles(void) { amx_load_full_tiles(); }
 
 // Rows [i0, i0 + rows) of A (rows 16 or 32), K zero-padded to `chunks`·64, as 16-row tiles per K
 // chunk: byte ((t·chunks + ch)·16 + r)·64 + j = A[i0 + 16t + r][64ch + j], 0 past M and K.
@@ -147,14 +161,7 @@ static AMX_TARGET void block_s8(const uint8_t *a0, const uint8_t *a1, int rows2,
 static AMX_TARGET void amx_run(int a_signed, const uint8_t *a, long lda, const int8_t *packed, long m, long n, long k, long chunks,
                                int8_t *tail, long tail_from, long tail_groups, const int32_t *off, int32_t *c, long ldc, uint8_t *apack, int32_t *out) {
     long kp = amx_roundup(k, 4), np = amx_roundup(n, 16);
-    tile_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.palette = 1;
-    for (int t = 0; t < 8; t++) {
-        cfg.rows[t] = 16;
-        cfg.colsb[t] = 64;
-    }
-    _tile_loadconfig(&cfg);
+    foedus_amx_load_full_tiles();
     for (long i0 = 0; i0 < m; i0 += 32) {
         // Whole 32-row blocks of a K that is a multiple of 64 are read in place; the rest is
         // copied, zero-padded.

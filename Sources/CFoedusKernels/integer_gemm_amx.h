@@ -13,6 +13,10 @@ int foedus_amx_i8_gemm(int a_signed, const uint8_t *a, long lda, const int8_t *p
 // 1 when AMX is available and allowed (foedus_amx_available, foedus_amx_allow).
 int foedus_amx_usable(void);
 
+// Loads the tile configuration every AMX kernel here uses: palette 1, eight tiles of 16 rows ×
+// 64 bytes (AMX CPUs only; foedus_amx_usable first).
+void foedus_amx_load_full_tiles(void);
+
 // Shared by the VNNI and AMX convolutions (integer_gemm.c): see its definition.
 uint8_t *foedus_conv_padded_copy(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long ph, long pw,
                                  long bottom, long right, uint8_t pad_value, long slack, long *hp_out, long *wp_out);
