@@ -40,18 +40,11 @@ static CONV_AMX_TARGET void conv_amx_store(const int32_t *tile, int rows, long m
             _mm512_mask_storeu_epi32(o->c + (m0 + r) * o->ldc + j0, mask, _mm512_add_epi32(_mm512_loadu_si512((const void *)(tile + 16 * r)), offv));
         return;
     }
-    const __m512i zv = _mm512_set1_epi32(o->zero), c32 = _mm512_set1_epi32(32), one32 = _mm512_set1_epi32(1);
-    const __m512i lo64 = _mm512_set1_epi64((int64_t)o->lo - o->zero), hi64 = _mm512_set1_epi64((int64_t)o->hi - o->zero);
-    const __m512i lo32 = _mm512_set1_epi32(o->lo - o->zero), hi32 = _mm512_set1_epi32(o->hi - o->zero);
-    const __m512i one64 = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
-    const __m512i bv = _mm512_maskz_loadu_epi32(mask, o->rb + j0);
-    const __m512i cv = _mm512_mask_loadu_epi32(o->high ? c32 : one32, mask, o->rc + j0);
-    const __m512i bo = _mm512_srli_epi64(bv, 32), sh = _mm512_sub_epi32(cv, c32);
-    const __m512i re = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_and_si512(cv, low32), one64));
-    const __m512i ro = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_srli_epi64(cv, 32), one64));
+    const requant_bounds16 bounds = requant_bounds16_set(o->zero, o->lo, o->hi);
+    const requant_columns16 k = requant_columns16_load(o->rb + j0, o->rc + j0, mask, o->high);
     for (int r = 0; r < rows; r++) {
         const __m512i acc = _mm512_add_epi32(_mm512_loadu_si512((const void *)(tile + 16 * r)), offv);
-        const __m512i q = o->high ? requant16_i32_high(acc, bv, bo, re, ro, sh, zv, lo32, hi32) : requant16_i32(acc, bv, cv, zv, lo64, hi64);
+        const __m512i q = requant16_columns(acc, &k, &bounds, o->high);
         if (o->out32) _mm512_mask_storeu_epi32(o->out32 + (m0 + r) * o->ldo + j0, mask, q);
         else _mm_mask_storeu_epi8(o->out + (m0 + r) * o->ldo + j0, mask, _mm512_cvtepi32_epi8(q));
     }
@@ -109,10 +102,9 @@ int foedus_u8_conv_nhwc_amx(const uint8_t *x, long images, long h, long w, long 
                             uint8_t *out, int32_t *out32, long ldo) {
     if (dw != 1) return -2;
     if (!foedus_amx_usable()) return -3;
-    const long m = images * oh * ow, kc = (kw * cg + 63) / 64 * 64, np = (n + 15) / 16 * 16;
+    const long m = images * oh * ow, kc = (kw * cg + 63) / 64 * 64;
     if (m <= 0 || n <= 0) return 0;
-    // Column offsets bias − z·colsum (wrapping, exact modulo 2³²), padded to np.
-    int32_t *off = (int32_t *)calloc((size_t)np, sizeof(int32_t));
+    int32_t *off = foedus_column_offsets(0, colsum, n, a_zero, bias);
     int32_t *tile = (int32_t *)aligned_alloc(64, 1024);
     // A tile reads up to 16 pixels and a whole K chunk past a run's start: slack after the copy.
     const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, right = (ow - 1) * sw + kw - pw;
@@ -121,13 +113,7 @@ int foedus_u8_conv_nhwc_amx(const uint8_t *x, long images, long h, long w, long 
                                                             16 * sw * cg + kc + 64, &hp, &wp)
                                   : NULL;
     if (!off || !tile || !padded) { free(off); free(tile); free(padded); return -1; }
-    for (long j = 0; j < n; j++) off[j] = (int32_t)((bias ? (uint32_t)bias[j] : 0u) - (uint32_t)a_zero * (uint32_t)colsum[j]);
-    int high = 0;
-    if (rb) {
-        const int64_t l = (int64_t)lo - zero, u = (int64_t)hi - zero;
-        high = l >= INT32_MIN && u <= INT32_MAX;
-        for (long j = 0; j < n && high; j++) high = rc[j] >= 32 && rc[j] <= 63;
-    }
+    const int high = rb ? requant_high_form(rc, n, zero, lo, hi) : 0;
     const conv_amx_output o = {off, rb, rc, zero, lo, hi, high, c, ldc, out, out32, ldo};
     conv_amx_run(padded, images, hp, wp, cg, kh, kc, sh, sw, dh, oh, ow, packed, n, &o, tile);
     free(padded);

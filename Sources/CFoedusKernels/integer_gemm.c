@@ -160,15 +160,6 @@ typedef struct {
     int high;  // every shift in [32, 63] and the clamp bounds minus zero in int32: requant16_i32_high
 } requant_epilogue;
 
-// Whether requant16_i32_high gives requant16_i32's results for these n columns.
-static int epilogue_high(const int32_t *rc, long n, int32_t zero, int32_t lo, int32_t hi) {
-    const int64_t l = (int64_t)lo - zero, h = (int64_t)hi - zero;
-    if (l < INT32_MIN || h > INT32_MAX) return 0;
-    for (long j = 0; j < n; j++)
-        if (rc[j] < 32 || rc[j] > 63) return 0;
-    return 1;
-}
-
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define VNNI_MR 6
 // K blocks of 512: a panel's K slice of B is 32 KB (L1 is 48 KB), and a 1024-deep product makes
@@ -194,31 +185,19 @@ tile_start(__m512i acc[6][4], const int32_t *off, const int32_t *c, long ldc, lo
     }
 }
 
-// A tile's accumulators after its K block: int32 partial sums back to C, or (last K block with an
-// epilogue) requantized outputs; `row0` is the tile's first row relative to the epilogue's rows.
 // The requantizing epilogue of one tile with its branches resolved at compile time (`high`:
 // requant16_i32_high, `wide`: int32 outputs).
 static inline __attribute__((always_inline)) VNNI_TARGET void
 tile_requant(__m512i acc[6][4], long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv, const int high,
              const int wide) {
-    const __m512i zv = _mm512_set1_epi32(epi->zero), one32 = _mm512_set1_epi32(1);
-    const __m512i lo64 = _mm512_set1_epi64((int64_t)epi->lo - epi->zero), hi64 = _mm512_set1_epi64((int64_t)epi->hi - epi->zero);
-    const __m512i lo32 = _mm512_set1_epi32(epi->lo - epi->zero), hi32 = _mm512_set1_epi32(epi->hi - epi->zero);
-    const __m512i c32 = _mm512_set1_epi32(32), one64 = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
+    const requant_bounds16 bounds = requant_bounds16_set(epi->zero, epi->lo, epi->hi);
     for (int v = 0; v < nv; v++) {
         long col = 16 * v;
         if (col >= ncols) break;
         __mmask16 mask = ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1);
-        const __m512i bv = _mm512_maskz_loadu_epi32(mask, epi->b + col);
-        // Masked-off columns shift by 32 (high) or 1: any value, never stored.
-        const __m512i cv = _mm512_mask_loadu_epi32(high ? c32 : one32, mask, epi->c + col);
-        // Per-column constants of the high form, hoisted out of the row loop.
-        const __m512i bo = _mm512_srli_epi64(bv, 32), sh = _mm512_sub_epi32(cv, c32);
-        const __m512i re = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_and_si512(cv, low32), one64));
-        const __m512i ro = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_srli_epi64(cv, 32), one64));
+        const requant_columns16 k = requant_columns16_load(epi->b + col, epi->c + col, mask, high);
         for (int r = 0; r < mr; r++) {
-            const __m512i q = high ? requant16_i32_high(acc[r][v], bv, bo, re, ro, sh, zv, lo32, hi32)
-                                   : requant16_i32(acc[r][v], bv, cv, zv, lo64, hi64);
+            const __m512i q = requant16_columns(acc[r][v], &k, &bounds, high);
             if (wide) _mm512_mask_storeu_epi32(epi->out32 + (row0 + r) * epi->ldo + col, mask, q);
             else _mm_mask_storeu_epi8(epi->out + (row0 + r) * epi->ldo + col, mask, _mm512_cvtepi32_epi8(q));
         }
@@ -680,7 +659,7 @@ static panel_fn pick_panel(int backend) {
 
 // Per-column offset (padded to 16 columns): bias − zA·colsum, with zA shifted by 128 when signed A
 // is read as unsigned (A_u8 = A_s8 + 128). Wrapping arithmetic keeps it exact modulo 2^32.
-static int32_t *column_offsets(int a_signed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias) {
+int32_t *foedus_column_offsets(int a_signed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias) {
     uint32_t z = (uint32_t)a_zero + (a_signed ? 128u : 0u);
     int32_t *off = (int32_t *)calloc((size_t)roundup(n, 16), sizeof(int32_t));
     if (!off) return NULL;
@@ -695,7 +674,7 @@ static int gemm_driver(int a_signed, const uint8_t *a, long lda, const int8_t *p
                        int32_t *c, long ldc, const requant_epilogue *epi, int backend) {
     if (m <= 0 || n <= 0) return 0;
     long kp = roundup(k, 4), np = roundup(n, 16);
-    int32_t *off = column_offsets(a_signed, colsum, n, a_zero, bias);
+    int32_t *off = foedus_column_offsets(a_signed, colsum, n, a_zero, bias);
     uint8_t *au = NULL;
     int8_t *scratch = NULL;
     if (!off) return -1;
@@ -755,7 +734,7 @@ int foedus_i8_gemm_requant(int a_signed, const uint8_t *a, long lda, const int8_
                            long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc,
                            const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
                            uint8_t *out, int32_t *out32, long ldo, int backend) {
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? epilogue_high(rc, n, zero, lo, hi) : 0};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? requant_high_form(rc, n, zero, lo, hi) : 0};
     return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, &epi, backend);
 }
 
@@ -801,7 +780,7 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
     if (cg % 4 != 0 || foedus_int_backend(backend) != FOEDUS_INT_VNNI) return -2;
     long m = images * oh * ow, k = kh * kw * cg;
     if (m <= 0 || n <= 0) return 0;
-    int32_t *off = column_offsets(0, colsum, n, a_zero, bias);
+    int32_t *off = foedus_column_offsets(0, colsum, n, a_zero, bias);
     if (!off) return -1;
     a_source src = {.x = x, .h = h, .w = w, .channels = channels, .c0 = c0, .cg = cg, .kh = kh, .kw = kw, .sh = sh, .sw = sw,
                     .dh = dh, .dw = dw, .oh = oh, .ow = ow};
@@ -814,7 +793,7 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
         if (!padded) { free(off); return -1; }
         src.x = padded; src.h = hp; src.w = wp; src.channels = cg; src.c0 = 0;
     }
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? epilogue_high(rc, n, zero, lo, hi) : 0};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? requant_high_form(rc, n, zero, lo, hi) : 0};
     int status = gemm_vnni(0, &src, packed, NULL, m, n, k, off, c, ldc, rb ? &epi : NULL);
     free(padded);
     free(off);
@@ -873,7 +852,7 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
     // Rows [−ph, bottom) of each image, each output column's kw taps side by side.
     const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, hp = ph + (bottom > h ? bottom : h);
     uint8_t *rows = (uint8_t *)malloc((size_t)(images * hp * ow * cgx));
-    int32_t *off = column_offsets(0, colsum, n, a_zero, bias);
+    int32_t *off = foedus_column_offsets(0, colsum, n, a_zero, bias);
     if (!rows || !off) { free(rows); free(off); return -1; }
     // One input channel with at most 4 taps per row (conv1): each position is one word of a
     // framed copy of the line, built 16 positions at a time.
@@ -908,7 +887,7 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
     free(frame);
     a_source src = {.x = rows, .h = hp, .w = ow, .channels = cgx, .c0 = 0, .cg = cgx, .kh = kh, .kw = 1, .sh = sh, .sw = 1,
                     .dh = dh, .dw = 1, .oh = oh, .ow = ow};
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? epilogue_high(rc, n, zero, lo, hi) : 0};
+    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? requant_high_form(rc, n, zero, lo, hi) : 0};
     int status = gemm_vnni(0, &src, packed, NULL, m, n, kh * cgx, off, c, ldc, rb ? &epi : NULL);
     free(off);
     free(rows);

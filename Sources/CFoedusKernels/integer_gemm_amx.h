@@ -17,6 +17,10 @@ int foedus_amx_usable(void);
 // 64 bytes (AMX CPUs only; foedus_amx_usable first).
 void foedus_amx_load_full_tiles(void);
 
+// Per-column offsets bias − zA·colsum (zA + 128 for signed A read as unsigned), wrapping, padded
+// with zeros to ⌈n/16⌉·16 entries; NULL when memory is short (integer_gemm.c).
+int32_t *foedus_column_offsets(int a_signed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias);
+
 // Shared by the VNNI and AMX convolutions (integer_gemm.c): see its definition.
 uint8_t *foedus_conv_padded_copy(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long ph, long pw,
                                  long bottom, long right, uint8_t pad_value, long slack, long *hp_out, long *wp_out);

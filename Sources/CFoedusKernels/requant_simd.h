@@ -4,6 +4,7 @@
 #define FOEDUS_REQUANT_SIMD_H
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdint.h>
 #define RQ_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 
 // 16 lanes; b as int32 lanes, c as int32 lanes. Even and odd lanes are multiplied separately
@@ -37,6 +38,54 @@ requant16_i32_high(__m512i acc, __m512i bv, __m512i bo, __m512i re, __m512i ro, 
     r = _mm512_srav_epi32(r, sh);
     r = _mm512_max_epi32(_mm512_min_epi32(r, hi32), lo32);
     return _mm512_add_epi32(r, zero);
+}
+
+// Whether requant16_i32_high gives requant16_i32's results for these n columns (shifts `rc`) and
+// clamp [lo, hi] with zero point `zero`.
+static inline int requant_high_form(const int32_t *rc, long n, int32_t zero, int32_t lo, int32_t hi) {
+    const int64_t l = (int64_t)lo - zero, h = (int64_t)hi - zero;
+    if (l < INT32_MIN || h > INT32_MAX) return 0;
+    for (long j = 0; j < n; j++)
+        if (rc[j] < 32 || rc[j] > 63) return 0;
+    return 1;
+}
+
+// The zero point and clamp bounds of an epilogue as lanes, for both forms.
+typedef struct {
+    __m512i zero, lo64, hi64, lo32, hi32;
+} requant_bounds16;
+
+static inline __attribute__((always_inline)) RQ_TARGET requant_bounds16 requant_bounds16_set(int32_t zero, int32_t lo, int32_t hi) {
+    const requant_bounds16 q = {_mm512_set1_epi32(zero), _mm512_set1_epi64((int64_t)lo - zero), _mm512_set1_epi64((int64_t)hi - zero),
+                                _mm512_set1_epi32(lo - zero), _mm512_set1_epi32(hi - zero)};
+    return q;
+}
+
+// 16 columns' multipliers and shifts with the high form's per-column constants, loaded once per
+// column block (outside the row loop). Masked-off columns get b = 0 and a shift of 32 (high) or 1:
+// any value, never stored.
+typedef struct {
+    __m512i b, c, bo, sh, re, ro;
+} requant_columns16;
+
+static inline __attribute__((always_inline)) RQ_TARGET requant_columns16
+requant_columns16_load(const int32_t *b, const int32_t *c, __mmask16 mask, int high) {
+    const __m512i one64 = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL), c32 = _mm512_set1_epi32(32);
+    requant_columns16 k;
+    k.b = _mm512_maskz_loadu_epi32(mask, b);
+    k.c = _mm512_mask_loadu_epi32(high ? c32 : _mm512_set1_epi32(1), mask, c);
+    k.bo = _mm512_srli_epi64(k.b, 32);
+    k.sh = _mm512_sub_epi32(k.c, c32);
+    k.re = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_and_si512(k.c, low32), one64));
+    k.ro = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_srli_epi64(k.c, 32), one64));
+    return k;
+}
+
+// One row of 16 columns in the form `high` selects (requant_high_form).
+static inline __attribute__((always_inline)) RQ_TARGET __m512i
+requant16_columns(__m512i acc, const requant_columns16 *k, const requant_bounds16 *q, int high) {
+    return high ? requant16_i32_high(acc, k->b, k->bo, k->re, k->ro, k->sh, q->zero, q->lo32, q->hi32)
+                : requant16_i32(acc, k->b, k->c, q->zero, q->lo64, q->hi64);
 }
 
 static inline __attribute__((always_inline)) RQ_TARGET __m128i
