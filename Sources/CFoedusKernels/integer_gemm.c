@@ -157,7 +157,7 @@ typedef struct {
     uint8_t *out;
     int32_t *out32;  // when set: int32 outputs here (may alias C) instead of bytes in `out`
     long ldo;
-    int high;  // every shift in [32, 63] and the clamp bounds minus zero in int32: requant16_i32_high
+    int high;  // requant_high_form: 2 requant16_i32_high33, 1 requant16_i32_high, 0 requant16_i32
 } requant_epilogue;
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
@@ -209,7 +209,9 @@ tile_requant(__m512i acc[6][4], long ncols, const requant_epilogue *epi, long ro
 static inline __attribute__((always_inline)) VNNI_TARGET void
 tile_finish(__m512i acc[6][4], int32_t *c, long ldc, long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv) {
     if (epi) {
-        if (epi->high && !epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 1, 0);
+        if (epi->high == 2 && !epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 2, 0);
+        else if (epi->high == 2) tile_requant(acc, ncols, epi, row0, mr, nv, 2, 1);
+        else if (epi->high && !epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 1, 0);
         else if (epi->high) tile_requant(acc, ncols, epi, row0, mr, nv, 1, 1);
         else if (!epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 0, 0);
         else tile_requant(acc, ncols, epi, row0, mr, nv, 0, 1);
@@ -804,97 +806,5 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
     (void)a_zero; (void)bias; (void)c; (void)ldc; (void)rb; (void)rc; (void)zero; (void)lo; (void)hi; (void)out; (void)out32;
     (void)ldo; (void)backend;
     return -2;
-#endif
-}
-
-// Position ox of a framed line (pad bytes around the row) as one word: byte kx is tap kx,
-// frame[ox·sw + kx·dw], the bytes past kw are 0.
-static void expand_words_scalar(const uint8_t *frame, long ow, long kw, long sw, long dw, uint32_t *out) {
-    for (long ox = 0; ox < ow; ox++) {
-        uint32_t v = 0;
-        for (long kx = 0; kx < kw; kx++) v |= (uint32_t)frame[ox * sw + kx * dw] << (8 * kx);
-        out[ox] = v;
-    }
-}
-
-#ifdef FOEDUS_X86
-__attribute__((target("avx512f,avx512bw,avx512vl")))
-static void expand_words_avx512(const uint8_t *frame, long ow, long kw, long dw, uint32_t *out) {
-    long ox = 0;
-    for (; ox + 16 <= ow; ox += 16) {
-        __m512i v = _mm512_setzero_si512();
-        for (long kx = 0; kx < kw; kx++)
-            v = _mm512_or_si512(v, _mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(frame + ox + kx * dw))), (unsigned)(8 * kx)));
-        _mm512_storeu_si512((void *)(out + ox), v);
-    }
-    expand_words_scalar(frame + ox, ow - ox, kw, 1, dw, out + ox);
-}
-#endif
-
-// The framed line's words (stride 1 in AVX-512, any stride otherwise); the frame must hold
-// (ow − 1)·sw + (kw − 1)·dw + 16 bytes.
-static void expand_words(const uint8_t *frame, long ow, long kw, long sw, long dw, uint32_t *out) {
-#ifdef FOEDUS_X86
-    if (sw == 1) { expand_words_avx512(frame, ow, kw, dw, out); return; }
-#endif
-    expand_words_scalar(frame, ow, kw, sw, dw, out);
-}
-
-int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
-                                      long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value,
-                                      const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
-                                      int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
-                                      uint8_t *out, int32_t *out32, long ldo, int backend) {
-#ifdef FOEDUS_X86
-    if (foedus_int_backend(backend) != FOEDUS_INT_VNNI) return -2;
-    const long m = images * oh * ow, cgx = roundup(kw * cg, 4);
-    if (m <= 0 || n <= 0) return 0;
-    // Rows [−ph, bottom) of each image, each output column's kw taps side by side.
-    const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, hp = ph + (bottom > h ? bottom : h);
-    uint8_t *rows = (uint8_t *)malloc((size_t)(images * hp * ow * cgx));
-    int32_t *off = foedus_column_offsets(0, colsum, n, a_zero, bias);
-    if (!rows || !off) { free(rows); free(off); return -1; }
-    // One input channel with at most 4 taps per row (conv1): each position is one word of a
-    // framed copy of the line, built 16 positions at a time.
-    const int words = cg == 1 && kw <= 4;
-    const long right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw, framed = pw + (right > w ? right : w) + 64;
-    uint8_t *frame = words ? (uint8_t *)malloc((size_t)framed) : NULL;
-    if (words && !frame) { free(rows); free(off); return -1; }
-    for (long i = 0; i < images; i++)
-        for (long yy = 0; yy < hp; yy++) {
-            uint8_t *row = rows + (i * hp + yy) * ow * cgx;
-            const long y = yy - ph;
-            if (y < 0 || y >= h) { memset(row, pad_value, (size_t)(ow * cgx)); continue; }
-            const uint8_t *line = x + (i * h + y) * w * channels + c0;
-            if (words) {
-                memset(frame, pad_value, (size_t)framed);
-                for (long ix = 0; ix < w; ix++) frame[pw + ix] = line[ix * channels];
-                expand_words(frame, ow, kw, sw, dw, (uint32_t *)(void *)row);
-                continue;
-            }
-            for (long ox = 0; ox < ow; ox++) {
-                uint8_t *dst = row + ox * cgx;
-                for (long kx = 0; kx < kw; kx++) {
-                    const long ix = ox * sw - pw + kx * dw;
-                    if (ix < 0 || ix >= w) memset(dst + kx * cg, pad_value, (size_t)cg);
-                    else if (cg == 1) dst[kx] = line[ix * channels];
-                    else memcpy(dst + kx * cg, line + ix * channels, (size_t)cg);
-                }
-                // The padding bytes meet zero weights.
-                for (long j = kw * cg; j < cgx; j++) dst[j] = 0;
-            }
-        }
-    free(frame);
-    a_source src = {.x = rows, .h = hp, .w = ow, .channels = cgx, .c0 = 0, .cg = cgx, .kh = kh, .kw = 1, .sh = sh, .sw = 1,
-                    .dh = dh, .dw = 1, .oh = oh, .ow = ow};
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? requant_high_form(rc, n, zero, lo, hi) : 0};
-    int status = gemm_vnni(0, &src, packed, NULL, m, n, kh * cgx, off, c, ldc, rb ? &epi : NULL);
-    free(off);
-    free(rows);
-    return status;
-#else
-    // No VNNI backend here: the same answer as the in-place form (-2, nothing done).
-    return foedus_u8_conv_nhwc_gemm(x, images, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, packed, colsum,
-                                    n, a_zero, bias, c, ldc, rb, rc, zero, lo, hi, out, out32, ldo, backend);
 #endif
 }

@@ -40,14 +40,32 @@ requant16_i32_high(__m512i acc, __m512i bv, __m512i bo, __m512i re, __m512i ro, 
     return _mm512_add_epi32(r, zero);
 }
 
-// Whether requant16_i32_high gives requant16_i32's results for these n columns (shifts `rc`) and
-// clamp [lo, hi] with zero point `zero`.
+// requant16_i32_high when every shift c is in [33, 63]: 2^(c−1) is then a multiple of 2^32, so
+// floor((t + 2^(c−1)) / 2^32) = floor(t / 2^32) + 2^(c−33) and the rounding term is a 32-bit add
+// after the high dwords are taken (one permute gathers them from the even and odd products).
+// No overflow: |t| < 2^62 puts floor(t / 2^32) in [−2^30, 2^30), and 2^(c−33) ≤ 2^30.
+// rnd = 2^(c−33) as int32 lanes, sh = c − 32.
+static inline __attribute__((always_inline)) RQ_TARGET __m512i
+requant16_i32_high33(__m512i acc, __m512i bv, __m512i bo, __m512i rnd, __m512i sh, __m512i zero, __m512i lo32, __m512i hi32) {
+    const __m512i odd = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
+    const __m512i pe = _mm512_mul_epi32(acc, bv), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), bo);
+    __m512i r = _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, odd, po), rnd), sh);
+    r = _mm512_max_epi32(_mm512_min_epi32(r, hi32), lo32);
+    return _mm512_add_epi32(r, zero);
+}
+
+// The cheapest requant16_* form that gives requant16_i32's results for these n columns (shifts
+// `rc`) and clamp [lo, hi] with zero point `zero`: 2 requant16_i32_high33, 1 requant16_i32_high,
+// 0 requant16_i32.
 static inline int requant_high_form(const int32_t *rc, long n, int32_t zero, int32_t lo, int32_t hi) {
     const int64_t l = (int64_t)lo - zero, h = (int64_t)hi - zero;
     if (l < INT32_MIN || h > INT32_MAX) return 0;
-    for (long j = 0; j < n; j++)
+    int form = 2;
+    for (long j = 0; j < n; j++) {
         if (rc[j] < 32 || rc[j] > 63) return 0;
-    return 1;
+        if (rc[j] == 32) form = 1;
+    }
+    return form;
 }
 
 // The zero point and clamp bounds of an epilogue as lanes, for both forms.
@@ -62,28 +80,40 @@ static inline __attribute__((always_inline)) RQ_TARGET requant_bounds16 requant_
 }
 
 // 16 columns' multipliers and shifts with the high form's per-column constants, loaded once per
-// column block (outside the row loop). Masked-off columns get b = 0 and a shift of 32 (high) or 1:
+// column block (outside the row loop). Masked-off columns get b = 0 and a shift of 33, 32 or 1:
 // any value, never stored.
 typedef struct {
-    __m512i b, c, bo, sh, re, ro;
+    __m512i b, c, bo, sh, re, ro, rnd;
 } requant_columns16;
 
 static inline __attribute__((always_inline)) RQ_TARGET requant_columns16
 requant_columns16_load(const int32_t *b, const int32_t *c, __mmask16 mask, int high) {
     const __m512i one64 = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xFFFFFFFFLL), c32 = _mm512_set1_epi32(32);
     requant_columns16 k;
+    if (high == 2) {
+        // Masked-off columns: shift 33, any value, never stored.
+        k.b = _mm512_maskz_loadu_epi32(mask, b);
+        k.c = _mm512_mask_loadu_epi32(_mm512_set1_epi32(33), mask, c);
+        k.bo = _mm512_srli_epi64(k.b, 32);
+        k.sh = _mm512_sub_epi32(k.c, c32);
+        k.rnd = _mm512_sllv_epi32(_mm512_set1_epi32(1), _mm512_sub_epi32(k.c, _mm512_set1_epi32(33)));
+        k.re = k.ro = k.rnd;
+        return k;
+    }
     k.b = _mm512_maskz_loadu_epi32(mask, b);
     k.c = _mm512_mask_loadu_epi32(high ? c32 : _mm512_set1_epi32(1), mask, c);
     k.bo = _mm512_srli_epi64(k.b, 32);
     k.sh = _mm512_sub_epi32(k.c, c32);
     k.re = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_and_si512(k.c, low32), one64));
     k.ro = _mm512_sllv_epi64(one64, _mm512_sub_epi64(_mm512_srli_epi64(k.c, 32), one64));
+    k.rnd = k.re;
     return k;
 }
 
 // One row of 16 columns in the form `high` selects (requant_high_form).
 static inline __attribute__((always_inline)) RQ_TARGET __m512i
 requant16_columns(__m512i acc, const requant_columns16 *k, const requant_bounds16 *q, int high) {
+    if (high == 2) return requant16_i32_high33(acc, k->b, k->bo, k->rnd, k->sh, q->zero, q->lo32, q->hi32);
     return high ? requant16_i32_high(acc, k->b, k->bo, k->re, k->ro, k->sh, q->zero, q->lo32, q->hi32)
                 : requant16_i32(acc, k->b, k->c, q->zero, q->lo64, q->hi64);
 }

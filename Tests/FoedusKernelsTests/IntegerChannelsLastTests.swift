@@ -78,6 +78,79 @@ final class IntegerChannelsLastTests: XCTestCase {
         }
     }
 
+    func testExpandedConvolutionEqualsTheDirectConvolution() {
+        // Oracle: IntegerConv2D.reference (direct scalar loops) transposed to NHWC, then
+        // requantizeReference. Convolutions whose channels are not whole words run with their taps
+        // side by side; with stride 1 in y the direct kernel (integer_conv_expanded.c) reads an
+        // image's pixels as consecutive rows, and packs four requantized vectors with saturating
+        // packs. The cases reach each of its tile shapes (16, 32, 48, 64 columns and a second
+        // panel of 6), masked columns, tails of 1 to 11 rows, rows of another stride (groups),
+        // runtime word counts (3 channels, 5 taps) and the general path it hands back (stride 2
+        // in y, shifts of 32, a zero point beyond int16 saturation).
+        var data = IntegerTestData(seed: 67)
+        typealias Case = (n: Int, c: Int, o: Int, h: Int, w: Int, k: (Int, Int), s: (Int, Int), p: (Int, Int), d: (Int, Int), g: Int)
+        let cases: [Case] = [
+            (2, 1, 32, 28, 28, (3, 3), (1, 1), (1, 1), (1, 1), 1),  // conv1: 784 = 65·12 + 4 pixels, one 64-byte store per row pair
+            (1, 1, 16, 9, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // 16 columns: four rows per pack
+            (2, 1, 48, 7, 9, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // 48 columns: six-row tiles
+            (1, 1, 64, 6, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            (2, 1, 70, 5, 7, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // panels of 64 and 6 columns
+            (1, 1, 20, 8, 8, (3, 4), (1, 1), (1, 2), (1, 1), 1),    // 4 taps per row, 20 columns (masked pairs)
+            (1, 3, 24, 9, 9, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // RGB: 12 bytes per position
+            (1, 1, 12, 9, 9, (5, 5), (1, 1), (2, 2), (1, 1), 1),    // 5 taps: 8 bytes per position
+            (2, 1, 8, 9, 8, (3, 3), (1, 2), (1, 1), (2, 1), 1),     // dilation in y, stride in x
+            (1, 4, 8, 7, 7, (3, 3), (1, 1), (1, 1), (1, 1), 4),     // 2 columns of 8 per group
+            (2, 1, 8, 9, 8, (3, 3), (2, 1), (1, 1), (1, 1), 1),     // stride 2 in y: the general path
+        ]
+        for t in cases {
+            var weights = data.int8s(t.o * (t.c / t.g) * t.k.0 * t.k.1)
+            weights[0] = -128; weights[1] = 127
+            let bias = data.int32s(t.o, in: -5000...5000)
+            let conv = IntegerConv2D(weights: weights, inChannels: t.c, outChannels: t.o, kernel: t.k, stride: t.s,
+                                     padding: t.p, dilation: t.d, groups: t.g)
+            var x = data.uint8s(t.n * t.c * t.h * t.w)
+            x[0] = 255; x[1] = 0
+            let (oh, ow) = conv.outputSize(h: t.h, w: t.w)
+            let small = data.doubles(t.o, low: 1e-4, high: 0.02).map { Dyadic(ratio: $0) }
+            var withShift32 = small
+            withShift32[t.o - 1] = Dyadic(ratio: 0.3)
+            // Unsigned and signed bytes, narrow clamps with a zero point (the byte min/max after
+            // the packs), a shift of 32 and a zero point the int16 packs cannot carry.
+            let requantizers = [
+                ChannelRequantizer(dyadics: small, zeroPoint: 0, clamp: 0...255),
+                ChannelRequantizer(dyadics: small, zeroPoint: 7, clamp: 7...200),
+                ChannelRequantizer(dyadics: small, zeroPoint: -3, clamp: -128...127),
+                ChannelRequantizer(dyadics: small, zeroPoint: 1, clamp: -8...7),
+                ChannelRequantizer(dyadics: withShift32, zeroPoint: 5, clamp: 0...255),
+                ChannelRequantizer(dyadics: small, zeroPoint: -20000, clamp: -128...127),
+            ]
+            for zero: Int32 in [0, 73] {
+                let expected = IntegerConv2D.reference(x, weights: weights, batch: t.n, inChannels: t.c, h: t.h, w: t.w,
+                    outChannels: t.o, kernel: t.k, stride: t.s, padding: t.p, dilation: t.d, groups: t.g, zeroPoint: zero, bias: bias)
+                let nhwc = Self.channelsLast(x, n: t.n, c: t.c, spatial: t.h * t.w)
+                let expectedNHWC = Self.channelsLast(expected, n: t.n, c: t.o, spatial: oh * ow)
+                for backend in explicitBackends {
+                    XCTAssertEqual(conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend),
+                                   expectedNHWC, "\(t) z \(zero) \(backend)")
+                    for requantizer in requantizers {
+                        let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8(truncatingIfNeeded: $0) }
+                        var bytes = [UInt8](repeating: 0xA5, count: expectedBytes.count)
+                        nhwc.withUnsafeBufferPointer { px in
+                            bias.withUnsafeBufferPointer { pb in
+                                bytes.withUnsafeMutableBytes {
+                                    conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
+                                                             requantizer: requantizer, into: .bytes($0.baseAddress!), backend: backend)
+                                }
+                            }
+                        }
+                        let wrong = zip(bytes, expectedBytes).filter { $0 != $1 }.count
+                        XCTAssertEqual(wrong, 0, "\(t) z \(zero) \(backend) zero point \(requantizer.zeroPoint) clamp \(requantizer.clamp)")
+                    }
+                }
+            }
+        }
+    }
+
     func testGroupNormEqualsTheChannelFirstKernel() {
         // Oracle: IBert.GroupNorm's reference callAsFunction on NCHW, transposed. 24 channels take
         // the generic loops, 32 the AVX-512 sample kernel. Sample 1 is near 2²⁴, so its deviations

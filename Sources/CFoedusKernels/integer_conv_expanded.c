@@ -1,0 +1,373 @@
+// Convolutions whose taps are first laid side by side (foedus_u8_conv_nhwc_expanded_gemm): a
+// one-channel stem such as cnn-gn's conv1, where K is a few words and the time goes to the
+// epilogue and the work around each tile rather than to vpdpbusd.
+//
+// With stride 1 in y, output pixel p of an image reads the words of its expanded rows at
+// p·cgx + ky·dh·ow·cgx: consecutive pixels are consecutive rows of A across the whole image, so
+// the direct kernel below needs no per-row address table. It expands one image at a time (its rows
+// stay in L1 for every column panel), keeps the column constants of the epilogue out of the tile
+// loop, and packs four requantized vectors into 64 bytes with saturating packs instead of one
+// vpmovdb per vector.
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include "CFoedusInteger.h"
+#include "integer_gemm_amx.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define FOEDUS_X86 1
+#include "requant_simd.h"
+#endif
+
+static long roundup(long x, long m) { return (x + m - 1) / m * m; }
+
+// Position ox of a framed line (pad bytes around the row) as one word: byte kx is tap kx,
+// frame[ox·sw + kx·dw], the bytes past kw are 0.
+static void expand_words_scalar(const uint8_t *frame, long ow, long kw, long sw, long dw, uint32_t *out) {
+    for (long ox = 0; ox < ow; ox++) {
+        uint32_t v = 0;
+        for (long kx = 0; kx < kw; kx++) v |= (uint32_t)frame[ox * sw + kx * dw] << (8 * kx);
+        out[ox] = v;
+    }
+}
+
+#ifdef FOEDUS_X86
+// 16 positions per step, the last step's words masked (the frame's 64 spare bytes are read).
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void expand_words_avx512(const uint8_t *frame, long ow, long kw, long dw, uint32_t *out) {
+    for (long ox = 0; ox < ow; ox += 16) {
+        __m512i v = _mm512_setzero_si512();
+        for (long kx = 0; kx < kw; kx++)
+            v = _mm512_or_si512(v, _mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(frame + ox + kx * dw))), (unsigned)(8 * kx)));
+        const __mmask16 mask = ow - ox >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ow - ox)) - 1);
+        _mm512_mask_storeu_epi32((void *)(out + ox), mask, v);
+    }
+}
+#endif
+
+// The framed line's words (stride 1 in AVX-512, any stride otherwise); the frame must hold
+// (ow − 1)·sw + (kw − 1)·dw + 64 bytes.
+static void expand_words(const uint8_t *frame, long ow, long kw, long sw, long dw, uint32_t *out) {
+#ifdef FOEDUS_X86
+    if (sw == 1) { expand_words_avx512(frame, ow, kw, dw, out); return; }
+#endif
+    expand_words_scalar(frame, ow, kw, sw, dw, out);
+}
+
+// The geometry of an expanded convolution.
+typedef struct {
+    const uint8_t *x;
+    long h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+    uint8_t pad_value;
+    long hp, cgx;   // expanded rows per image (rows [−ph, bottom) of it), bytes per position
+    uint8_t *frame; // a framed line when `words` (one channel, kw ≤ 4), else NULL
+    long framed;    // its length
+} expansion;
+
+// Image i's rows [−ph, bottom), each output column's kw taps side by side (cgx bytes, the bytes
+// past kw·cg 0), into `rows` (hp·ow·cgx bytes).
+static void expand_image(const expansion *e, long i, uint8_t *rows) {
+    for (long yy = 0; yy < e->hp; yy++) {
+        uint8_t *row = rows + yy * e->ow * e->cgx;
+        const long y = yy - e->ph;
+        if (y < 0 || y >= e->h) { memset(row, e->pad_value, (size_t)(e->ow * e->cgx)); continue; }
+        const uint8_t *line = e->x + (i * e->h + y) * e->w * e->channels + e->c0;
+        if (e->frame) {
+            memset(e->frame, e->pad_value, (size_t)e->pw);
+            if (e->channels == 1) memcpy(e->frame + e->pw, line, (size_t)e->w);
+            else for (long ix = 0; ix < e->w; ix++) e->frame[e->pw + ix] = line[ix * e->channels];
+            memset(e->frame + e->pw + e->w, e->pad_value, (size_t)(e->framed - e->pw - e->w));
+            expand_words(e->frame, e->ow, e->kw, e->sw, e->dw, (uint32_t *)(void *)row);
+            continue;
+        }
+        for (long ox = 0; ox < e->ow; ox++) {
+            uint8_t *dst = row + ox * e->cgx;
+            for (long kx = 0; kx < e->kw; kx++) {
+                const long ix = ox * e->sw - e->pw + kx * e->dw;
+                if (ix < 0 || ix >= e->w) memset(dst + kx * e->cg, e->pad_value, (size_t)e->cg);
+                else if (e->cg == 1) dst[kx] = line[ix * e->channels];
+                else memcpy(dst + kx * e->cg, line + ix * e->channels, (size_t)e->cg);
+            }
+            // The padding bytes meet zero weights.
+            for (long j = e->kw * e->cg; j < e->cgx; j++) dst[j] = 0;
+        }
+    }
+}
+
+#ifdef FOEDUS_X86
+#define EXP_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define EXP_PANEL 64
+
+// One column panel's constants (up to four vectors of 16 columns), set once per panel.
+typedef struct {
+    __m512i off[4];                     // column offsets: every accumulator starts there
+    __m512i b[4], bo[4], rnd[4], sh[4]; // requant16_i32_high33's column constants
+    __m512i zero16, lo8, hi8;           // zero point (int16 lanes), byte bounds
+    __mmask16 mask[4];                  // columns of each vector below n
+    __mmask64 bytes;                    // the panel's columns in one row of bytes
+    int whole;                          // every column of the panel's vectors is a column (no mask)
+    int requant, sign;                  // bytes out (else int32 in C); signed bytes
+} exp_panel;
+
+// Four requantized vectors (int32, no zero point yet) as 64 bytes in the order v0 | v1 | v2 | v3:
+// saturating packs to int16, the zero point added with int16 saturation, a saturating pack to
+// bytes, then a dword permute undoes the packs' per-128-bit-lane interleave. Saturation gives
+// clamp(r + zero, 0, 255) (or −128 … 127) exactly while |zero| ≤ 2^14, since every r beyond int16
+// lies beyond the byte range after the zero point too; the byte min/max then clamp to [lo, hi].
+static inline __attribute__((always_inline)) EXP_TARGET __m512i
+exp_pack4(__m512i v0, __m512i v1, __m512i v2, __m512i v3, const exp_panel *k) {
+    const __m512i order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), k->zero16);
+    const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), k->zero16);
+    if (k->sign) {
+        const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(p01, p23));
+        return _mm512_min_epi8(_mm512_max_epi8(q, k->lo8), k->hi8);
+    }
+    const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(p01, p23));
+    return _mm512_min_epu8(_mm512_max_epu8(q, k->lo8), k->hi8);
+}
+
+// floor((acc·b + 2^(c−1)) / 2^c) of column vector V (requant16_i32_high33 without the clamp and
+// zero point, which exp_pack4 applies).
+static inline __attribute__((always_inline)) EXP_TARGET __m512i exp_requant(__m512i acc, const exp_panel *k, const int v) {
+    const __m512i odd = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
+    const __m512i pe = _mm512_mul_epi32(acc, k->b[v]), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), k->bo[v]);
+    return _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, odd, po), k->rnd[v]), k->sh[v]);
+}
+
+// A tile's accumulators are named locals a<row>_<vector> (see integer_gemm.c: in an array, clang
+// stores them to the stack after each vpdpbusd of a K loop).
+#define EXP_ACC(R) __m512i a##R##_0 = k->off[0], a##R##_1 = k->off[1], a##R##_2 = k->off[2], a##R##_3 = k->off[3];
+#define EXP_ROW(R)                                                                                   \
+    do {                                                                                             \
+        if (MR > R) {                                                                                \
+            const __m512i av_ = _mm512_set1_epi32(*(const exp_word *)(p + (R) * cgx));               \
+            a##R##_0 = _mm512_dpbusd_epi32(a##R##_0, av_, b0);                                       \
+            if (NV > 1) a##R##_1 = _mm512_dpbusd_epi32(a##R##_1, av_, b1);                           \
+            if (NV > 2) a##R##_2 = _mm512_dpbusd_epi32(a##R##_2, av_, b2);                           \
+            if (NV > 3) a##R##_3 = _mm512_dpbusd_epi32(a##R##_3, av_, b3);                           \
+        }                                                                                            \
+    } while (0)
+// int32 accumulators of row R to C.
+#define EXP_STORE32(R)                                                                               \
+    do {                                                                                             \
+        if (MR > R && R < valid) {                                                                   \
+            int32_t *c_ = c + (R) * ldc;                                                             \
+            _mm512_mask_storeu_epi32(c_, k->mask[0], a##R##_0);                                      \
+            if (NV > 1) _mm512_mask_storeu_epi32(c_ + 16, k->mask[1], a##R##_1);                     \
+            if (NV > 2) _mm512_mask_storeu_epi32(c_ + 32, k->mask[2], a##R##_2);                     \
+            if (NV > 3) _mm512_mask_storeu_epi32(c_ + 48, k->mask[3], a##R##_3);                     \
+        }                                                                                            \
+    } while (0)
+// Bytes of row R (NV = 4 or 3: one row per 64 bytes).
+#define EXP_BYTES_ROW(R)                                                                             \
+    do {                                                                                             \
+        if (MR > R && R < valid) {                                                                   \
+            const __m512i q2_ = NV > 2 ? exp_requant(a##R##_2, k, 2) : _mm512_setzero_si512();      \
+            const __m512i q3_ = NV > 3 ? exp_requant(a##R##_3, k, 3) : q2_;                          \
+            const __m512i q_ = exp_pack4(exp_requant(a##R##_0, k, 0), exp_requant(a##R##_1, k, 1), q2_, q3_, k); \
+            _mm512_mask_storeu_epi8(out + (R) * ldo, k->bytes, q_);                                  \
+        }                                                                                            \
+    } while (0)
+typedef int32_t exp_word __attribute__((aligned(1), may_alias));
+
+// Bytes of rows R … R + 1 of 32 columns (NV = 2), or R … R + 3 of 16 (NV = 1), as one pack: row s
+// is bytes [width·s, width·(s + 1)) of q. Contiguous rows of whole width (conv1's 32 channels)
+// take one store; otherwise each valid row is extracted and stored under the column mask.
+static inline __attribute__((always_inline)) EXP_TARGET void
+exp_store_bytes(__m512i q, uint8_t *out, long ldo, int valid, const int width, const exp_panel *k) {
+    const int rows = 64 / width;
+    if (valid >= rows && ldo == width && k->whole) {
+        _mm512_storeu_si512((void *)out, q);
+        return;
+    }
+    if (width == 32) {
+        _mm256_mask_storeu_epi8(out, (__mmask32)k->bytes, _mm512_castsi512_si256(q));
+        if (valid > 1) _mm256_mask_storeu_epi8(out + ldo, (__mmask32)k->bytes, _mm512_extracti64x4_epi64(q, 1));
+        return;
+    }
+    _mm_mask_storeu_epi8(out, (__mmask16)k->bytes, _mm512_castsi512_si128(q));
+    if (valid > 1) _mm_mask_storeu_epi8(out + ldo, (__mmask16)k->bytes, _mm512_extracti32x4_epi32(q, 1));
+    if (valid > 2) _mm_mask_storeu_epi8(out + 2 * ldo, (__mmask16)k->bytes, _mm512_extracti32x4_epi32(q, 2));
+    if (valid > 3) _mm_mask_storeu_epi8(out + 3 * ldo, (__mmask16)k->bytes, _mm512_extracti32x4_epi32(q, 3));
+}
+
+// One tile: rows p … p + MR − 1 of an image's expanded A (row r's words at p + r·cgx + kofs[g]),
+// NV vectors of the panel, `valid` of its rows stored. CGX is cgx when known at compile time.
+static inline __attribute__((always_inline)) EXP_TARGET void
+exp_tile(const uint8_t *a, long cgx_rt, const long *kofs, long groups, const int8_t *panel, long w, const exp_panel *k, int32_t *c,
+         long ldc, uint8_t *out, long ldo, int valid, const int MR, const int NV, const int CGX) {
+    const long cgx = CGX ? CGX : cgx_rt;
+    EXP_ACC(0) EXP_ACC(1) EXP_ACC(2) EXP_ACC(3) EXP_ACC(4) EXP_ACC(5)
+    EXP_ACC(6) EXP_ACC(7) EXP_ACC(8) EXP_ACC(9) EXP_ACC(10) EXP_ACC(11)
+    const int8_t *bg = panel;
+    for (long g = 0; g < groups; g++, bg += 4 * w) {
+        const uint8_t *p = a + kofs[g];
+        const __m512i b0 = _mm512_loadu_si512((const void *)bg);
+        const __m512i b1 = NV > 1 ? _mm512_loadu_si512((const void *)(bg + 64)) : b0;
+        const __m512i b2 = NV > 2 ? _mm512_loadu_si512((const void *)(bg + 128)) : b0;
+        const __m512i b3 = NV > 3 ? _mm512_loadu_si512((const void *)(bg + 192)) : b0;
+        EXP_ROW(0); EXP_ROW(1); EXP_ROW(2); EXP_ROW(3); EXP_ROW(4); EXP_ROW(5);
+        EXP_ROW(6); EXP_ROW(7); EXP_ROW(8); EXP_ROW(9); EXP_ROW(10); EXP_ROW(11);
+    }
+    if (!k->requant) {
+        EXP_STORE32(0); EXP_STORE32(1); EXP_STORE32(2); EXP_STORE32(3); EXP_STORE32(4); EXP_STORE32(5);
+        EXP_STORE32(6); EXP_STORE32(7); EXP_STORE32(8); EXP_STORE32(9); EXP_STORE32(10); EXP_STORE32(11);
+        return;
+    }
+    if (NV >= 3) {
+        EXP_BYTES_ROW(0); EXP_BYTES_ROW(1); EXP_BYTES_ROW(2); EXP_BYTES_ROW(3); EXP_BYTES_ROW(4); EXP_BYTES_ROW(5);
+        EXP_BYTES_ROW(6); EXP_BYTES_ROW(7); EXP_BYTES_ROW(8); EXP_BYTES_ROW(9); EXP_BYTES_ROW(10); EXP_BYTES_ROW(11);
+        return;
+    }
+#define EXP_PAIR(R, S)                                                                                            \
+    if (MR > R && R < valid)                                                                                      \
+        exp_store_bytes(exp_pack4(exp_requant(a##R##_0, k, 0), exp_requant(a##R##_1, k, 1), exp_requant(a##S##_0, k, 0), \
+                                  exp_requant(a##S##_1, k, 1), k), out + (R) * ldo, ldo, valid - (R), 32, k);
+#define EXP_QUAD(R, S, T, U)                                                                                      \
+    if (MR > R && R < valid)                                                                                      \
+        exp_store_bytes(exp_pack4(exp_requant(a##R##_0, k, 0), exp_requant(a##S##_0, k, 0), exp_requant(a##T##_0, k, 0), \
+                                  exp_requant(a##U##_0, k, 0), k), out + (R) * ldo, ldo, valid - (R), 16, k);
+    if (NV == 2) {
+        EXP_PAIR(0, 1) EXP_PAIR(2, 3) EXP_PAIR(4, 5) EXP_PAIR(6, 7) EXP_PAIR(8, 9) EXP_PAIR(10, 11)
+    } else {
+        EXP_QUAD(0, 1, 2, 3) EXP_QUAD(4, 5, 6, 7) EXP_QUAD(8, 9, 10, 11)
+    }
+#undef EXP_PAIR
+#undef EXP_QUAD
+}
+
+// Every tile of one image's `pixels` rows for one panel: MR-row tiles, the last one reading past
+// the image's rows into the buffer's slack and storing only its valid rows.
+static inline __attribute__((always_inline)) EXP_TARGET void
+exp_image(const uint8_t *rows, long cgx_rt, const long *kofs, long groups, long pixels, const int8_t *panel, long w,
+          const exp_panel *k, int32_t *c, long ldc, uint8_t *out, long ldo, const int MR, const int NV, const int CGX) {
+    const long cgx = CGX ? CGX : cgx_rt;
+    for (long p = 0; p < pixels; p += MR) {
+        const int valid = pixels - p < MR ? (int)(pixels - p) : MR;
+        exp_tile(rows + p * cgx, cgx, kofs, groups, panel, w, k, c + p * ldc, ldc, out + p * ldo, ldo, valid, MR, NV, CGX);
+    }
+}
+
+static EXP_TARGET void exp_image_any(const uint8_t *rows, long cgx, const long *kofs, long groups, long pixels, const int8_t *panel,
+                                     long w, const exp_panel *k, int32_t *c, long ldc, uint8_t *out, long ldo) {
+    const int nv = (int)(w / 16);
+    if (cgx == 4) {
+        switch (nv) {
+        case 1: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 12, 1, 4); break;
+        case 2: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 12, 2, 4); break;
+        case 3: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 6, 3, 4); break;
+        default: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 6, 4, 4); break;
+        }
+        return;
+    }
+    switch (nv) {
+    case 1: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 12, 1, 0); break;
+    case 2: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 12, 2, 0); break;
+    case 3: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 6, 3, 0); break;
+    default: exp_image(rows, cgx, kofs, groups, pixels, panel, w, k, c, ldc, out, ldo, 6, 4, 0); break;
+    }
+}
+
+// Panel p0's constants. Masked-off columns: b = 0, shift 33 (any value, never stored).
+static EXP_TARGET void exp_panel_set(exp_panel *k, const int32_t *off, const int32_t *rb, const int32_t *rc, long p0, long ncols,
+                                     int32_t zero, int32_t lo, int32_t hi, int sign) {
+    const __m512i c32 = _mm512_set1_epi32(32), c33 = _mm512_set1_epi32(33), one = _mm512_set1_epi32(1);
+    for (int v = 0; v < 4; v++) {
+        const long col = 16 * v;
+        const __mmask16 mask = col >= ncols ? 0 : (ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1));
+        k->mask[v] = mask;
+        k->off[v] = _mm512_maskz_loadu_epi32(mask, off + p0 + col);
+        if (!rb) continue;
+        k->b[v] = _mm512_maskz_loadu_epi32(mask, rb + p0 + col);
+        const __m512i cv = _mm512_mask_loadu_epi32(c33, mask, rc + p0 + col);
+        k->bo[v] = _mm512_srli_epi64(k->b[v], 32);
+        k->sh[v] = _mm512_sub_epi32(cv, c32);
+        k->rnd[v] = _mm512_sllv_epi32(one, _mm512_sub_epi32(cv, c33));
+    }
+    k->bytes = ncols >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << ncols) - 1);
+    k->whole = ncols % 16 == 0;
+    k->zero16 = _mm512_set1_epi16((int16_t)zero);
+    k->lo8 = _mm512_set1_epi8((char)lo);
+    k->hi8 = _mm512_set1_epi8((char)hi);
+    k->requant = rb != NULL;
+    k->sign = sign;
+}
+
+// The direct kernel: 0, −1 when memory is short, −2 when this convolution or its epilogue is not
+// one it handles (nothing done).
+static int conv_expanded_direct(const expansion *e, long images, const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero,
+                                const int32_t *bias, int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero,
+                                int32_t lo, int32_t hi, uint8_t *out, int32_t *out32, long ldo) {
+    if (e->sh != 1) return -2;
+    int sign = 0;
+    if (rb) {
+        // Bytes through saturating packs (exp_pack4) with the high33 requantization only.
+        if (out32 || requant_high_form(rc, n, zero, lo, hi) != 2 || zero < -16384 || zero > 16384 || lo > hi) return -2;
+        if (lo >= 0 && hi <= 255) sign = 0;
+        else if (lo >= -128 && hi <= 127) sign = 1;
+        else return -2;
+    }
+    const long cgx = e->cgx, groups = e->kh * cgx / 4, pixels = e->oh * e->ow, kp = e->kh * cgx, np = roundup(n, 16);
+    // Rows read by the last tile (up to 11 past the image's pixels) plus a word: zero slack.
+    const long image_bytes = e->hp * e->ow * cgx, slack = 12 * cgx + 64;
+    uint8_t *rows = (uint8_t *)malloc((size_t)(image_bytes + slack));
+    long *kofs = (long *)malloc((size_t)groups * sizeof(long));
+    int32_t *off = foedus_column_offsets(0, colsum, n, a_zero, bias);
+    exp_panel *k = (exp_panel *)aligned_alloc(64, sizeof(exp_panel));
+    if (!rows || !kofs || !off || !k) { free(rows); free(kofs); free(off); free(k); return -1; }
+    memset(rows + image_bytes, 0, (size_t)slack);
+    for (long ky = 0, g = 0; ky < e->kh; ky++)
+        for (long j = 0; j < cgx; j += 4, g++) kofs[g] = ky * e->dh * e->ow * cgx + j;
+    for (long i = 0; i < images; i++) {
+        expand_image(e, i, rows);
+        for (long p0 = 0; p0 < np; p0 += EXP_PANEL) {
+            const long w = np - p0 < EXP_PANEL ? np - p0 : EXP_PANEL, ncols = n - p0 < w ? n - p0 : w;
+            exp_panel_set(k, off, rb, rc, p0, ncols, zero, lo, hi, sign);
+            exp_image_any(rows, cgx, kofs, groups, pixels, packed + p0 * kp, w, k, rb ? NULL : c + i * pixels * ldc + p0, ldc,
+                          rb ? out + i * pixels * ldo + p0 : NULL, ldo);
+        }
+    }
+    free(k);
+    free(off);
+    free(kofs);
+    free(rows);
+    return 0;
+}
+#endif
+
+int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, long w, long channels, long c0, long cg, long kh, long kw,
+                                      long sh, long sw, long ph, long pw, long dh, long dw, long oh, long ow, uint8_t pad_value,
+                                      const int8_t *packed, const int32_t *colsum, long n, int32_t a_zero, const int32_t *bias,
+                                      int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
+                                      uint8_t *out, int32_t *out32, long ldo, int backend) {
+#ifdef FOEDUS_X86
+    if (foedus_int_backend(backend) != FOEDUS_INT_VNNI) return -2;
+    const long m = images * oh * ow, cgx = roundup(kw * cg, 4);
+    if (m <= 0 || n <= 0) return 0;
+    const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, hp = ph + (bottom > h ? bottom : h);
+    // One input channel with at most 4 taps per row (conv1): each position is one word of a
+    // framed copy of the line, built 16 positions at a time.
+    const int words = cg == 1 && kw <= 4;
+    const long right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw, framed = pw + (right > w ? right : w) + 64;
+    expansion e = {x, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, hp, cgx, NULL, framed};
+    if (words && !(e.frame = (uint8_t *)malloc((size_t)framed))) return -1;
+    int status = conv_expanded_direct(&e, images, packed, colsum, n, a_zero, bias, c, ldc, rb, rc, zero, lo, hi, out, out32, ldo);
+    if (status == -2) {
+        // Every image expanded, then the kh × 1 convolution over those rows on the general
+        // implicit-im2col path.
+        uint8_t *rows = (uint8_t *)malloc((size_t)(images * hp * ow * cgx));
+        if (!rows) { free(e.frame); return -1; }
+        for (long i = 0; i < images; i++) expand_image(&e, i, rows + i * hp * ow * cgx);
+        status = foedus_u8_conv_nhwc_gemm(rows, images, hp, ow, cgx, 0, cgx, kh, 1, sh, 1, 0, 0, dh, 1, oh, ow, pad_value, packed, colsum,
+                                          n, a_zero, bias, c, ldc, rb, rc, zero, lo, hi, out, out32, ldo, backend);
+        free(rows);
+    }
+    free(e.frame);
+    return status;
+#else
+    // No VNNI backend here: the same answer as the in-place form (-2, nothing done).
+    return foedus_u8_conv_nhwc_gemm(x, images, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, packed, colsum,
+                                    n, a_zero, bias, c, ldc, rb, rc, zero, lo, hi, out, out32, ldo, backend);
+#endif
+}
