@@ -21,7 +21,8 @@
 typedef struct {
     const int32_t *off, *rb, *rc;
     int32_t zero, lo, hi;
-    int high;  // every shift in [32, 63] and the bounds minus zero in int32 (requant16_i32_high)
+    int high;  // requant_high_form
+    int sign;  // bytes through requant_pack4 (requant_bytes_sign), −1: one vpmovdb per vector
     int32_t *c;
     long ldc;
     uint8_t *out;
@@ -31,7 +32,7 @@ typedef struct {
 
 // Rows [0, rows) of one stored 16×16 tile (`tile`), columns j0 … j0 + 15 (those below n), as
 // output rows m0 … m0 + rows − 1.
-static CONV_AMX_TARGET void conv_amx_store(const int32_t *tile, int rows, long m0, long j0, long n, const conv_amx_output *o) {
+static CONV_AMX_TARGET void conv_amx_store_block(const int32_t *tile, int rows, long m0, long j0, long n, const conv_amx_output *o) {
     const long cols = n - j0 < 16 ? n - j0 : 16;
     const __mmask16 mask = cols == 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     const __m512i offv = _mm512_maskz_loadu_epi32(mask, o->off + j0);
@@ -48,6 +49,57 @@ static CONV_AMX_TARGET void conv_amx_store(const int32_t *tile, int rows, long m
         if (o->out32) _mm512_mask_storeu_epi32(o->out32 + (m0 + r) * o->ldo + j0, mask, q);
         else _mm_mask_storeu_epi8(o->out + (m0 + r) * o->ldo + j0, mask, _mm512_cvtepi32_epi8(q));
     }
+}
+
+// Bytes of rows [0, rows) of `blocks` stored tiles side by side (block v's row r at
+// tiles + 256·v + 16·r), columns p0 … p0 + 16·blocks − 1 (those below n), through requant_pack4:
+// a row of 64 or 48 columns per pack, two rows of 32, four of 16.
+static inline __attribute__((always_inline)) CONV_AMX_TARGET void
+conv_amx_store_packed(const int32_t *tiles, int blocks, int rows, long m0, long p0, long n, const conv_amx_output *o, const int high) {
+    const long ncols = n - p0 < 16 * blocks ? n - p0 : 16 * blocks;
+    const requant_bounds16 bounds = requant_bounds16_set(o->zero, o->lo, o->hi);
+    const requant_bytes pb = requant_bytes_set(high == 2 ? o->zero : 0, o->lo, o->hi, o->sign, ncols);
+    requant_columns16 k[4];
+    __m512i offv[4];
+    for (int v = 0; v < 4; v++) {
+        const long col = 16 * v;
+        const __mmask16 mask = v >= blocks || col >= ncols ? 0 : (ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1));
+        offv[v] = _mm512_maskz_loadu_epi32(mask, o->off + p0 + col);
+        k[v] = requant_columns16_load(o->rb + p0 + col, o->rc + p0 + col, mask, high);
+    }
+#define AMX_RQ(R, V)                                                                                             \
+    (high == 2 ? requant16_raw_high33(_mm512_add_epi32(_mm512_loadu_si512((const void *)(tiles + 256 * (V) + 16 * (R))), offv[V]), \
+                                      k[V].b, k[V].bo, k[V].rnd, k[V].sh)                                       \
+               : requant16_columns(_mm512_add_epi32(_mm512_loadu_si512((const void *)(tiles + 256 * (V) + 16 * (R))), offv[V]), \
+                                   &k[V], &bounds, high))
+    uint8_t *out = o->out + m0 * o->ldo + p0;
+    const long ldo = o->ldo;
+    if (blocks >= 3) {
+        for (int r = 0; r < rows; r++)
+            _mm512_mask_storeu_epi8(out + r * ldo, pb.cols, requant_pack4(AMX_RQ(r, 0), AMX_RQ(r, 1), AMX_RQ(r, 2), AMX_RQ(r, blocks - 1), &pb));
+    } else if (blocks == 2) {
+        for (int r = 0; r < rows; r += 2) {
+            const int s = r + 1 < rows ? r + 1 : r;
+            requant_store_rows(requant_pack4(AMX_RQ(r, 0), AMX_RQ(r, 1), AMX_RQ(s, 0), AMX_RQ(s, 1), &pb), out + r * ldo, ldo, rows - r, 32, &pb);
+        }
+    } else {
+        for (int r = 0; r < rows; r += 4) {
+            const int r1 = r + 1 < rows ? r + 1 : r, r2 = r + 2 < rows ? r + 2 : r, r3 = r + 3 < rows ? r + 3 : r;
+            requant_store_rows(requant_pack4(AMX_RQ(r, 0), AMX_RQ(r1, 0), AMX_RQ(r2, 0), AMX_RQ(r3, 0), &pb), out + r * ldo, ldo, rows - r, 16, &pb);
+        }
+    }
+#undef AMX_RQ
+}
+
+// Rows [0, rows) of `blocks` stored tiles (see conv_amx_store_packed) to the output.
+static CONV_AMX_TARGET void conv_amx_store(const int32_t *tiles, int blocks, int rows, long m0, long p0, long n, const conv_amx_output *o) {
+    if (o->rb && o->sign >= 0) {
+        if (o->high == 2) conv_amx_store_packed(tiles, blocks, rows, m0, p0, n, o, 2);
+        else if (o->high) conv_amx_store_packed(tiles, blocks, rows, m0, p0, n, o, 1);
+        else conv_amx_store_packed(tiles, blocks, rows, m0, p0, n, o, 0);
+        return;
+    }
+    for (int v = 0; v < blocks; v++) conv_amx_store_block(tiles + 256 * v, rows, m0, p0 + 16 * v, n, o);
 }
 
 // B tile of column block V (16 columns) of K chunk KCH from a 64-column panel, into tile T, then
@@ -86,10 +138,10 @@ static CONV_AMX_TARGET void conv_amx_run(const uint8_t *x, long images, long hp,
                             if (blocks > 3) CONV_AMX_DP(3, 5);
                         }
                     _tile_stored(0, tile, 64);
-                    conv_amx_store(tile, rows, m0, p0, n, o);
-                    if (blocks > 1) { _tile_stored(1, tile, 64); conv_amx_store(tile, rows, m0, p0 + 16, n, o); }
-                    if (blocks > 2) { _tile_stored(2, tile, 64); conv_amx_store(tile, rows, m0, p0 + 32, n, o); }
-                    if (blocks > 3) { _tile_stored(3, tile, 64); conv_amx_store(tile, rows, m0, p0 + 48, n, o); }
+                    if (blocks > 1) _tile_stored(1, tile + 256, 64);
+                    if (blocks > 2) _tile_stored(2, tile + 512, 64);
+                    if (blocks > 3) _tile_stored(3, tile + 768, 64);
+                    conv_amx_store(tile, (int)blocks, rows, m0, p0, n, o);
                 }
             }
     _tile_release();
@@ -105,7 +157,7 @@ int foedus_u8_conv_nhwc_amx(const uint8_t *x, long images, long h, long w, long 
     const long m = images * oh * ow, kc = (kw * cg + 63) / 64 * 64;
     if (m <= 0 || n <= 0) return 0;
     int32_t *off = foedus_column_offsets(0, colsum, n, a_zero, bias);
-    int32_t *tile = (int32_t *)aligned_alloc(64, 1024);
+    int32_t *tile = (int32_t *)aligned_alloc(64, 4096);
     // A tile reads up to 16 pixels and a whole K chunk past a run's start: slack after the copy.
     const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, right = (ow - 1) * sw + kw - pw;
     long hp = 0, wp = 0;
@@ -114,7 +166,8 @@ int foedus_u8_conv_nhwc_amx(const uint8_t *x, long images, long h, long w, long 
                                   : NULL;
     if (!off || !tile || !padded) { free(off); free(tile); free(padded); return -1; }
     const int high = rb ? requant_high_form(rc, n, zero, lo, hi) : 0;
-    const conv_amx_output o = {off, rb, rc, zero, lo, hi, high, c, ldc, out, out32, ldo};
+    const int sign = rb && !out32 ? requant_bytes_sign(high == 2 ? zero : 0, lo, hi) : -1;
+    const conv_amx_output o = {off, rb, rc, zero, lo, hi, high, sign, c, ldc, out, out32, ldo};
     conv_amx_run(padded, images, hp, wp, cg, kh, kc, sh, sw, dh, oh, ow, packed, n, &o, tile);
     free(padded);
     free(tile);

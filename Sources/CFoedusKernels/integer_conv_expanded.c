@@ -101,39 +101,13 @@ static void expand_image(const expansion *e, long i, uint8_t *rows) {
 // One column panel's constants (up to four vectors of 16 columns), set once per panel.
 typedef struct {
     __m512i off[4];                     // column offsets: every accumulator starts there
-    __m512i b[4], bo[4], rnd[4], sh[4]; // requant16_i32_high33's column constants
-    __m512i zero16, lo8, hi8;           // zero point (int16 lanes), byte bounds
+    __m512i b[4], bo[4], rnd[4], sh[4]; // requant16_raw_high33's column constants
+    requant_bytes bytes;                // zero point, bounds and column mask of the packed bytes
     __mmask16 mask[4];                  // columns of each vector below n
-    __mmask64 bytes;                    // the panel's columns in one row of bytes
-    int whole;                          // every column of the panel's vectors is a column (no mask)
-    int requant, sign;                  // bytes out (else int32 in C); signed bytes
+    int requant;                        // bytes out (else int32 in C)
 } exp_panel;
 
-// Four requantized vectors (int32, no zero point yet) as 64 bytes in the order v0 | v1 | v2 | v3:
-// saturating packs to int16, the zero point added with int16 saturation, a saturating pack to
-// bytes, then a dword permute undoes the packs' per-128-bit-lane interleave. Saturation gives
-// clamp(r + zero, 0, 255) (or −128 … 127) exactly while |zero| ≤ 2^14, since every r beyond int16
-// lies beyond the byte range after the zero point too; the byte min/max then clamp to [lo, hi].
-static inline __attribute__((always_inline)) EXP_TARGET __m512i
-exp_pack4(__m512i v0, __m512i v1, __m512i v2, __m512i v3, const exp_panel *k) {
-    const __m512i order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), k->zero16);
-    const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), k->zero16);
-    if (k->sign) {
-        const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(p01, p23));
-        return _mm512_min_epi8(_mm512_max_epi8(q, k->lo8), k->hi8);
-    }
-    const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(p01, p23));
-    return _mm512_min_epu8(_mm512_max_epu8(q, k->lo8), k->hi8);
-}
-
-// floor((acc·b + 2^(c−1)) / 2^c) of column vector V (requant16_i32_high33 without the clamp and
-// zero point, which exp_pack4 applies).
-static inline __attribute__((always_inline)) EXP_TARGET __m512i exp_requant(__m512i acc, const exp_panel *k, const int v) {
-    const __m512i odd = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
-    const __m512i pe = _mm512_mul_epi32(acc, k->b[v]), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), k->bo[v]);
-    return _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, odd, po), k->rnd[v]), k->sh[v]);
-}
+#define EXP_RQ(ACC, V) requant16_raw_high33(ACC, k->b[V], k->bo[V], k->rnd[V], k->sh[V])
 
 // A tile's accumulators are named locals a<row>_<vector> (see integer_gemm.c: in an array, clang
 // stores them to the stack after each vpdpbusd of a K loop).
@@ -163,34 +137,13 @@ static inline __attribute__((always_inline)) EXP_TARGET __m512i exp_requant(__m5
 #define EXP_BYTES_ROW(R)                                                                             \
     do {                                                                                             \
         if (MR > R && R < valid) {                                                                   \
-            const __m512i q2_ = NV > 2 ? exp_requant(a##R##_2, k, 2) : _mm512_setzero_si512();      \
-            const __m512i q3_ = NV > 3 ? exp_requant(a##R##_3, k, 3) : q2_;                          \
-            const __m512i q_ = exp_pack4(exp_requant(a##R##_0, k, 0), exp_requant(a##R##_1, k, 1), q2_, q3_, k); \
-            _mm512_mask_storeu_epi8(out + (R) * ldo, k->bytes, q_);                                  \
+            const __m512i q2_ = NV > 2 ? EXP_RQ(a##R##_2, 2) : _mm512_setzero_si512();               \
+            const __m512i q3_ = NV > 3 ? EXP_RQ(a##R##_3, 3) : q2_;                                   \
+            const __m512i q_ = requant_pack4(EXP_RQ(a##R##_0, 0), EXP_RQ(a##R##_1, 1), q2_, q3_, &k->bytes); \
+            _mm512_mask_storeu_epi8(out + (R) * ldo, k->bytes.cols, q_);                              \
         }                                                                                            \
     } while (0)
 typedef int32_t exp_word __attribute__((aligned(1), may_alias));
-
-// Bytes of rows R … R + 1 of 32 columns (NV = 2), or R … R + 3 of 16 (NV = 1), as one pack: row s
-// is bytes [width·s, width·(s + 1)) of q. Contiguous rows of whole width (conv1's 32 channels)
-// take one store; otherwise each valid row is extracted and stored under the column mask.
-static inline __attribute__((always_inline)) EXP_TARGET void
-exp_store_bytes(__m512i q, uint8_t *out, long ldo, int valid, const int width, const exp_panel *k) {
-    const int rows = 64 / width;
-    if (valid >= rows && ldo == width && k->whole) {
-        _mm512_storeu_si512((void *)out, q);
-        return;
-    }
-    if (width == 32) {
-        _mm256_mask_storeu_epi8(out, (__mmask32)k->bytes, _mm512_castsi512_si256(q));
-        if (valid > 1) _mm256_mask_storeu_epi8(out + ldo, (__mmask32)k->bytes, _mm512_extracti64x4_epi64(q, 1));
-        return;
-    }
-    _mm_mask_storeu_epi8(out, (__mmask16)k->bytes, _mm512_castsi512_si128(q));
-    if (valid > 1) _mm_mask_storeu_epi8(out + ldo, (__mmask16)k->bytes, _mm512_extracti32x4_epi32(q, 1));
-    if (valid > 2) _mm_mask_storeu_epi8(out + 2 * ldo, (__mmask16)k->bytes, _mm512_extracti32x4_epi32(q, 2));
-    if (valid > 3) _mm_mask_storeu_epi8(out + 3 * ldo, (__mmask16)k->bytes, _mm512_extracti32x4_epi32(q, 3));
-}
 
 // One tile: rows p … p + MR − 1 of an image's expanded A (row r's words at p + r·cgx + kofs[g]),
 // NV vectors of the panel, `valid` of its rows stored. CGX is cgx when known at compile time.
@@ -222,12 +175,12 @@ exp_tile(const uint8_t *a, long cgx_rt, const long *kofs, long groups, const int
     }
 #define EXP_PAIR(R, S)                                                                                            \
     if (MR > R && R < valid)                                                                                      \
-        exp_store_bytes(exp_pack4(exp_requant(a##R##_0, k, 0), exp_requant(a##R##_1, k, 1), exp_requant(a##S##_0, k, 0), \
-                                  exp_requant(a##S##_1, k, 1), k), out + (R) * ldo, ldo, valid - (R), 32, k);
+        requant_store_rows(requant_pack4(EXP_RQ(a##R##_0, 0), EXP_RQ(a##R##_1, 1), EXP_RQ(a##S##_0, 0), EXP_RQ(a##S##_1, 1), \
+                                         &k->bytes), out + (R) * ldo, ldo, valid - (R), 32, &k->bytes);
 #define EXP_QUAD(R, S, T, U)                                                                                      \
     if (MR > R && R < valid)                                                                                      \
-        exp_store_bytes(exp_pack4(exp_requant(a##R##_0, k, 0), exp_requant(a##S##_0, k, 0), exp_requant(a##T##_0, k, 0), \
-                                  exp_requant(a##U##_0, k, 0), k), out + (R) * ldo, ldo, valid - (R), 16, k);
+        requant_store_rows(requant_pack4(EXP_RQ(a##R##_0, 0), EXP_RQ(a##S##_0, 0), EXP_RQ(a##T##_0, 0), EXP_RQ(a##U##_0, 0), \
+                                         &k->bytes), out + (R) * ldo, ldo, valid - (R), 16, &k->bytes);
     if (NV == 2) {
         EXP_PAIR(0, 1) EXP_PAIR(2, 3) EXP_PAIR(4, 5) EXP_PAIR(6, 7) EXP_PAIR(8, 9) EXP_PAIR(10, 11)
     } else {
@@ -285,13 +238,8 @@ static EXP_TARGET void exp_panel_set(exp_panel *k, const int32_t *off, const int
         k->sh[v] = _mm512_sub_epi32(cv, c32);
         k->rnd[v] = _mm512_sllv_epi32(one, _mm512_sub_epi32(cv, c33));
     }
-    k->bytes = ncols >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << ncols) - 1);
-    k->whole = ncols % 16 == 0;
-    k->zero16 = _mm512_set1_epi16((int16_t)zero);
-    k->lo8 = _mm512_set1_epi8((char)lo);
-    k->hi8 = _mm512_set1_epi8((char)hi);
+    k->bytes = requant_bytes_set(zero, lo, hi, sign, ncols);
     k->requant = rb != NULL;
-    k->sign = sign;
 }
 
 // The direct kernel: 0, −1 when memory is short, −2 when this convolution or its epilogue is not
@@ -302,11 +250,9 @@ static int conv_expanded_direct(const expansion *e, long images, const int8_t *p
     if (e->sh != 1) return -2;
     int sign = 0;
     if (rb) {
-        // Bytes through saturating packs (exp_pack4) with the high33 requantization only.
-        if (out32 || requant_high_form(rc, n, zero, lo, hi) != 2 || zero < -16384 || zero > 16384 || lo > hi) return -2;
-        if (lo >= 0 && hi <= 255) sign = 0;
-        else if (lo >= -128 && hi <= 127) sign = 1;
-        else return -2;
+        // Bytes through saturating packs (requant_pack4) with the high33 requantization only.
+        sign = requant_bytes_sign(zero, lo, hi);
+        if (out32 || requant_high_form(rc, n, zero, lo, hi) != 2 || sign < 0) return -2;
     }
     const long cgx = e->cgx, groups = e->kh * cgx / 4, pixels = e->oh * e->ow, kp = e->kh * cgx, np = roundup(n, 16);
     // Rows read by the last tile (up to 11 past the image's pixels) plus a word: zero slack.

@@ -158,7 +158,18 @@ typedef struct {
     int32_t *out32;  // when set: int32 outputs here (may alias C) instead of bytes in `out`
     long ldo;
     int high;  // requant_high_form: 2 requant16_i32_high33, 1 requant16_i32_high, 0 requant16_i32
+    int sign;  // bytes through requant_pack4: 0 unsigned, 1 signed; −1 one vpmovdb per vector (or int32 out)
 } requant_epilogue;
+
+// The epilogue of foedus_*_requant: bytes go through the saturating packs when the bounds allow
+// (requant_bytes_sign), with the zero point added there in the high33 form.
+static requant_epilogue requant_epilogue_set(const int32_t *rb, const int32_t *rc, long n, int32_t zero, int32_t lo, int32_t hi,
+                                             uint8_t *out, int32_t *out32, long ldo) {
+    const int high = rb ? requant_high_form(rc, n, zero, lo, hi) : 0;
+    const int sign = rb && !out32 ? requant_bytes_sign(high == 2 ? zero : 0, lo, hi) : -1;
+    const requant_epilogue e = {rb, rc, zero, lo, hi, out, out32, ldo, high, sign};
+    return e;
+}
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define VNNI_MR 6
@@ -204,11 +215,50 @@ tile_requant(__m512i acc[6][4], long ncols, const requant_epilogue *epi, long ro
     }
 }
 
+// tile_requant for bytes through requant_pack4: rows of 64 columns (or 48) one pack each, of 32
+// two per pack, of 16 four per pack. In the high33 form the pack adds the zero point and clamps;
+// the other forms have done both, and the pack's bounds change nothing.
+static inline __attribute__((always_inline)) VNNI_TARGET void
+tile_requant_packed(__m512i acc[6][4], long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv, const int high) {
+    const requant_bounds16 bounds = requant_bounds16_set(epi->zero, epi->lo, epi->hi);
+    const requant_bytes pb = requant_bytes_set(high == 2 ? epi->zero : 0, epi->lo, epi->hi, epi->sign, ncols);
+    __m512i q[6][4];
+    for (int v = 0; v < nv; v++) {
+        long col = 16 * v;
+        __mmask16 mask = col >= ncols ? 0 : (ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1));
+        const requant_columns16 k = requant_columns16_load(epi->b + col, epi->c + col, mask, high);
+        for (int r = 0; r < mr; r++)
+            q[r][v] = high == 2 ? requant16_raw_high33(acc[r][v], k.b, k.bo, k.rnd, k.sh) : requant16_columns(acc[r][v], &k, &bounds, high);
+    }
+    uint8_t *out = epi->out + row0 * epi->ldo;
+    const long ldo = epi->ldo;
+    if (nv >= 3) {
+        for (int r = 0; r < mr; r++)
+            _mm512_mask_storeu_epi8(out + r * ldo, pb.cols, requant_pack4(q[r][0], q[r][1], q[r][2], q[r][nv - 1], &pb));
+    } else if (nv == 2) {
+        for (int r = 0; r < mr; r += 2) {
+            const int s = r + 1 < mr ? r + 1 : r;
+            requant_store_rows(requant_pack4(q[r][0], q[r][1], q[s][0], q[s][1], &pb), out + r * ldo, ldo, mr - r, 32, &pb);
+        }
+    } else {
+        for (int r = 0; r < mr; r += 4) {
+            const int r1 = r + 1 < mr ? r + 1 : r, r2 = r + 2 < mr ? r + 2 : r, r3 = r + 3 < mr ? r + 3 : r;
+            requant_store_rows(requant_pack4(q[r][0], q[r1][0], q[r2][0], q[r3][0], &pb), out + r * ldo, ldo, mr - r, 16, &pb);
+        }
+    }
+}
+
 // A tile's accumulators after its K block: int32 partial sums back to C, or (last K block with an
 // epilogue) requantized outputs; `row0` is the tile's first row relative to the epilogue's rows.
 static inline __attribute__((always_inline)) VNNI_TARGET void
 tile_finish(__m512i acc[6][4], int32_t *c, long ldc, long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv) {
     if (epi) {
+        if (epi->sign >= 0) {
+            if (epi->high == 2) tile_requant_packed(acc, ncols, epi, row0, mr, nv, 2);
+            else if (epi->high) tile_requant_packed(acc, ncols, epi, row0, mr, nv, 1);
+            else tile_requant_packed(acc, ncols, epi, row0, mr, nv, 0);
+            return;
+        }
         if (epi->high == 2 && !epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 2, 0);
         else if (epi->high == 2) tile_requant(acc, ncols, epi, row0, mr, nv, 2, 1);
         else if (epi->high && !epi->out32) tile_requant(acc, ncols, epi, row0, mr, nv, 1, 0);
@@ -736,7 +786,7 @@ int foedus_i8_gemm_requant(int a_signed, const uint8_t *a, long lda, const int8_
                            long m, long n, long k, int32_t a_zero, const int32_t *bias, int32_t *c, long ldc,
                            const int32_t *rb, const int32_t *rc, int32_t zero, int32_t lo, int32_t hi,
                            uint8_t *out, int32_t *out32, long ldo, int backend) {
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? requant_high_form(rc, n, zero, lo, hi) : 0};
+    requant_epilogue epi = requant_epilogue_set(rb, rc, n, zero, lo, hi, out, out32, ldo);
     return gemm_driver(a_signed, a, lda, packed, NULL, colsum, m, n, k, a_zero, bias, c, ldc, &epi, backend);
 }
 
@@ -795,7 +845,7 @@ int foedus_u8_conv_nhwc_gemm(const uint8_t *x, long images, long h, long w, long
         if (!padded) { free(off); return -1; }
         src.x = padded; src.h = hp; src.w = wp; src.channels = cg; src.c0 = 0;
     }
-    requant_epilogue epi = {rb, rc, zero, lo, hi, out, out32, ldo, rb ? requant_high_form(rc, n, zero, lo, hi) : 0};
+    requant_epilogue epi = requant_epilogue_set(rb, rc, n, zero, lo, hi, out, out32, ldo);
     int status = gemm_vnni(0, &src, packed, NULL, m, n, k, off, c, ldc, rb ? &epi : NULL);
     free(padded);
     free(off);

@@ -45,13 +45,17 @@ requant16_i32_high(__m512i acc, __m512i bv, __m512i bo, __m512i re, __m512i ro, 
 // after the high dwords are taken (one permute gathers them from the even and odd products).
 // No overflow: |t| < 2^62 puts floor(t / 2^32) in [−2^30, 2^30), and 2^(c−33) ≤ 2^30.
 // rnd = 2^(c−33) as int32 lanes, sh = c − 32.
-static inline __attribute__((always_inline)) RQ_TARGET __m512i
-requant16_i32_high33(__m512i acc, __m512i bv, __m512i bo, __m512i rnd, __m512i sh, __m512i zero, __m512i lo32, __m512i hi32) {
+// floor((acc·b + 2^(c−1)) / 2^c) alone: requant16_i32_high33 before its clamp and zero point.
+static inline __attribute__((always_inline)) RQ_TARGET __m512i requant16_raw_high33(__m512i acc, __m512i bv, __m512i bo, __m512i rnd, __m512i sh) {
     const __m512i odd = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
     const __m512i pe = _mm512_mul_epi32(acc, bv), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), bo);
-    __m512i r = _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, odd, po), rnd), sh);
-    r = _mm512_max_epi32(_mm512_min_epi32(r, hi32), lo32);
-    return _mm512_add_epi32(r, zero);
+    return _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, odd, po), rnd), sh);
+}
+
+static inline __attribute__((always_inline)) RQ_TARGET __m512i
+requant16_i32_high33(__m512i acc, __m512i bv, __m512i bo, __m512i rnd, __m512i sh, __m512i zero, __m512i lo32, __m512i hi32) {
+    const __m512i r = requant16_raw_high33(acc, bv, bo, rnd, sh);
+    return _mm512_add_epi32(_mm512_max_epi32(_mm512_min_epi32(r, hi32), lo32), zero);
 }
 
 // The cheapest requant16_* form that gives requant16_i32's results for these n columns (shifts
@@ -121,6 +125,72 @@ requant16_columns(__m512i acc, const requant_columns16 *k, const requant_bounds1
 static inline __attribute__((always_inline)) RQ_TARGET __m128i
 requant16(__m512i acc, __m512i bv, __m512i cv, __m512i zero, __m512i lo64, __m512i hi64) {
     return _mm512_cvtepi32_epi8(requant16_i32(acc, bv, cv, zero, lo64, hi64));
+}
+// Byte outputs through saturating packs: four vectors of int32 become 64 bytes with two
+// vpackssdw, two vpaddsw (a zero point), one vpackuswb / vpacksswb and one vpermd, where
+// vpmovdb costs two shuffle uops per vector. Saturation gives clamp(r + zero, 0, 255) (or
+// −128 … 127) exactly while |zero| ≤ 2^14: an r beyond int16 stays beyond the byte range after
+// the zero point is added. The byte min/max then clamp to [lo, hi] inside that range.
+typedef struct {
+    __m512i zero16, lo8, hi8; // zero point as int16 lanes (0 when the values carry it already), bounds as bytes
+    __mmask64 cols;           // the columns of one row of bytes (at most 64)
+    int sign;                 // vpacksswb and signed bounds, else vpackuswb
+    int whole;                // the columns fill their vectors (rows of 16·k bytes, no mask)
+} requant_bytes;
+
+// 1 (signed) or 0 (unsigned) when bytes clamped to [lo, hi] with zero point `zero` can go through
+// requant_pack4, −1 otherwise.
+static inline int requant_bytes_sign(int32_t zero, int32_t lo, int32_t hi) {
+    if (zero < -16384 || zero > 16384 || lo > hi) return -1;
+    if (lo >= 0 && hi <= 255) return 0;
+    if (lo >= -128 && hi <= 127) return 1;
+    return -1;
+}
+
+static inline __attribute__((always_inline)) RQ_TARGET requant_bytes
+requant_bytes_set(int32_t zero, int32_t lo, int32_t hi, int sign, long ncols) {
+    requant_bytes p;
+    p.zero16 = _mm512_set1_epi16((int16_t)zero);
+    p.lo8 = _mm512_set1_epi8((char)lo);
+    p.hi8 = _mm512_set1_epi8((char)hi);
+    p.cols = ncols >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << ncols) - 1);
+    p.sign = sign;
+    p.whole = ncols % 16 == 0;
+    return p;
+}
+
+// v0 | v1 | v2 | v3 as 64 bytes: the packs interleave per 128-bit lane, the permute undoes it.
+static inline __attribute__((always_inline)) RQ_TARGET __m512i
+requant_pack4(__m512i v0, __m512i v1, __m512i v2, __m512i v3, const requant_bytes *p) {
+    const __m512i order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), p->zero16);
+    const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), p->zero16);
+    if (p->sign) {
+        const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(p01, p23));
+        return _mm512_min_epi8(_mm512_max_epi8(q, p->lo8), p->hi8);
+    }
+    const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(p01, p23));
+    return _mm512_min_epu8(_mm512_max_epu8(q, p->lo8), p->hi8);
+}
+
+// A pack of rows of `width` bytes (32: two rows, 16: four; row s is bytes [width·s, width·(s + 1))
+// of q) at out, out + ldo, …, its first `valid` rows. Contiguous whole rows take one store;
+// otherwise each row is extracted and stored under the column mask.
+static inline __attribute__((always_inline)) RQ_TARGET void
+requant_store_rows(__m512i q, uint8_t *out, long ldo, int valid, const int width, const requant_bytes *p) {
+    if (valid >= 64 / width && ldo == width && p->whole) {
+        _mm512_storeu_si512((void *)out, q);
+        return;
+    }
+    if (width == 32) {
+        _mm256_mask_storeu_epi8(out, (__mmask32)p->cols, _mm512_castsi512_si256(q));
+        if (valid > 1) _mm256_mask_storeu_epi8(out + ldo, (__mmask32)p->cols, _mm512_extracti64x4_epi64(q, 1));
+        return;
+    }
+    _mm_mask_storeu_epi8(out, (__mmask16)p->cols, _mm512_castsi512_si128(q));
+    if (valid > 1) _mm_mask_storeu_epi8(out + ldo, (__mmask16)p->cols, _mm512_extracti32x4_epi32(q, 1));
+    if (valid > 2) _mm_mask_storeu_epi8(out + 2 * ldo, (__mmask16)p->cols, _mm512_extracti32x4_epi32(q, 2));
+    if (valid > 3) _mm_mask_storeu_epi8(out + 3 * ldo, (__mmask16)p->cols, _mm512_extracti32x4_epi32(q, 3));
 }
 #endif
 #endif

@@ -48,14 +48,15 @@ final class IntegerChannelsLastTests: XCTestCase {
                 let nhwc = Self.channelsLast(x, n: t.n, c: t.c, spatial: t.h * t.w)
                 let expectedNHWC = Self.channelsLast(expected, n: t.n, c: t.o, spatial: oh * ow)
                 // The fused requantized output against requantizeReference of the int32 result. Small
-                // ratios (every shift ≥ 32: the epilogue's one-shift form), a 4-bit clamp with a zero
-                // point, and ratios up to 3 (shifts < 32: the 64-bit form), by zero point.
-                let requantizer = zero == 0
-                    ? ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.02).map { Dyadic(ratio: $0) }, zeroPoint: 0, clamp: 0...255)
+                // ratios (every shift ≥ 33: the epilogue's one-shift form) as unsigned and as signed
+                // bytes, a 4-bit clamp with a zero point (shifts from 32), and ratios up to 3
+                // (shifts < 32: the 64-bit form), by zero point.
+                let small = data.doubles(t.o, low: 1e-4, high: 0.02).map { Dyadic(ratio: $0) }
+                let requantizers = zero == 0
+                    ? [ChannelRequantizer(dyadics: small, zeroPoint: 0, clamp: 0...255), ChannelRequantizer(dyadics: small, zeroPoint: -3, clamp: -128...127)]
                     : zero == 73
-                    ? ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.3).map { Dyadic(ratio: $0) }, zeroPoint: 3, clamp: 0...15)
-                    : ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-3, high: 3).map { Dyadic(ratio: $0) }, zeroPoint: 128, clamp: 0...255)
-                let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8($0) }
+                    ? [ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-4, high: 0.3).map { Dyadic(ratio: $0) }, zeroPoint: 3, clamp: 0...15)]
+                    : [ChannelRequantizer(dyadics: data.doubles(t.o, low: 1e-3, high: 3).map { Dyadic(ratio: $0) }, zeroPoint: 128, clamp: 0...255)]
                 // On an AMX CPU the VNNI backend runs convolutions on AMX tiles: both forms, then.
                 let forms = IntegerGEMM.amxAvailable ? [true, false] : [false]
                 for (backend, amx) in explicitBackends.flatMap({ b in forms.map { (b, $0) } }) {
@@ -63,16 +64,20 @@ final class IntegerChannelsLastTests: XCTestCase {
                     defer { IntegerGEMM.allowAMX(allowed) }
                     let got = conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend)
                     XCTAssertEqual(got, expectedNHWC, "\(t) z \(zero) \(backend) amx \(amx)")
-                    var bytes = [UInt8](repeating: 0, count: expectedBytes.count)
-                    nhwc.withUnsafeBufferPointer { px in
-                        bias.withUnsafeBufferPointer { pb in
-                            bytes.withUnsafeMutableBytes {
-                                conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
-                                                         requantizer: requantizer, into: .bytes($0.baseAddress!), backend: backend)
+                    for requantizer in requantizers {
+                        let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8(truncatingIfNeeded: $0) }
+                        var bytes = [UInt8](repeating: 0, count: expectedBytes.count)
+                        nhwc.withUnsafeBufferPointer { px in
+                            bias.withUnsafeBufferPointer { pb in
+                                bytes.withUnsafeMutableBytes {
+                                    conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
+                                                             requantizer: requantizer, into: .bytes($0.baseAddress!), backend: backend)
+                                }
                             }
                         }
+                        XCTAssertEqual(zip(bytes, expectedBytes).filter { $0 != $1 }.count, 0,
+                                       "requantized \(t) z \(zero) \(backend) amx \(amx) clamp \(requantizer.clamp)")
                     }
-                    XCTAssertEqual(zip(bytes, expectedBytes).filter { $0 != $1 }.count, 0, "requantized \(t) z \(zero) \(backend) amx \(amx)")
                 }
             }
         }
