@@ -198,7 +198,9 @@ exp_image(const uint8_t *rows, long cgx_rt, const long *kofs, long groups, long 
     const long cgx = CGX ? CGX : cgx_rt;
     for (long p = 0; p < pixels; p += MR) {
         const int valid = pixels - p < MR ? (int)(pixels - p) : MR;
-        exp_tile(rows + p * cgx, cgx, kofs, groups, panel, w, k, c + p * ldc, ldc, out + p * ldo, ldo, valid, MR, NV, CGX);
+        // Only one of C (int32) and out (bytes) is written; the other may be NULL.
+        exp_tile(rows + p * cgx, cgx, kofs, groups, panel, w, k, c ? c + p * ldc : NULL, ldc, out ? out + p * ldo : NULL, ldo, valid, MR, NV,
+                 CGX);
     }
 }
 
