@@ -135,6 +135,7 @@ typedef struct {
     __m512i zero16, lo8, hi8; // zero point as int16 lanes (0 when the values carry it already), bounds as bytes
     __mmask64 cols;           // the columns of one row of bytes (at most 64)
     int sign;                 // vpacksswb and signed bounds, else vpackuswb
+    int clamp;                // [lo, hi] is narrower than the packs' saturation range
     int whole;                // the columns fill their vectors (rows of 16·k bytes, no mask)
 } requant_bytes;
 
@@ -155,6 +156,7 @@ requant_bytes_set(int32_t zero, int32_t lo, int32_t hi, int sign, long ncols) {
     p.hi8 = _mm512_set1_epi8((char)hi);
     p.cols = ncols >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << ncols) - 1);
     p.sign = sign;
+    p.clamp = sign ? lo > -128 || hi < 127 : lo > 0 || hi < 255;
     p.whole = ncols % 16 == 0;
     return p;
 }
@@ -167,10 +169,10 @@ requant_pack4(__m512i v0, __m512i v1, __m512i v2, __m512i v3, const requant_byte
     const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), p->zero16);
     if (p->sign) {
         const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packs_epi16(p01, p23));
-        return _mm512_min_epi8(_mm512_max_epi8(q, p->lo8), p->hi8);
+        return p->clamp ? _mm512_min_epi8(_mm512_max_epi8(q, p->lo8), p->hi8) : q;
     }
     const __m512i q = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(p01, p23));
-    return _mm512_min_epu8(_mm512_max_epu8(q, p->lo8), p->hi8);
+    return p->clamp ? _mm512_min_epu8(_mm512_max_epu8(q, p->lo8), p->hi8) : q;
 }
 
 // A pack of rows of `width` bytes (32: two rows, 16: four; row s is bytes [width·s, width·(s + 1))
