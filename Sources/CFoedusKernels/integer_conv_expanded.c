@@ -45,6 +45,35 @@ static void expand_words_avx512(const uint8_t *frame, long ow, long kw, long dw,
 }
 #endif
 
+#ifdef FOEDUS_X86
+// The words of a line of one-byte pixels (one channel, stride 1) straight from the line, without
+// a framed copy: positions ox … ox + 15 read a 64-byte window from ox − pw (a masked load: bytes
+// outside the line take the pad byte and are neither read nor faulted on), and one byte permute
+// puts window byte j + kx·dw at byte kx of word j (`index`, exp_line_index), zeroing the bytes
+// past kw. Needs VBMI and 15 + (kw − 1)·dw < 64.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+static void expand_line_vbmi(const uint8_t *line, long w, long pw, long ow, long kw, const uint8_t index[64], uint8_t pad_value,
+                             uint32_t *out) {
+    const __m512i pad = _mm512_set1_epi8((char)pad_value), idx = _mm512_loadu_si512((const void *)index);
+    const __mmask64 taps = (__mmask64)(0x1111111111111111ull * ((1u << kw) - 1));
+    for (long ox = 0; ox < ow; ox += 16) {
+        const long start = ox - pw, lo = start < 0 ? -start : 0, hi = w - start < 64 ? w - start : 64;
+        const __mmask64 in = lo >= hi ? 0 : ((hi == 64 ? ~(__mmask64)0 : (((__mmask64)1 << hi) - 1)) & ~(((__mmask64)1 << lo) - 1));
+        // Lane 0's address as an integer: it may lie before the line (that byte is masked off).
+        const __m512i window = _mm512_mask_loadu_epi8(pad, in, (const void *)((uintptr_t)line + (uintptr_t)start));
+        const __mmask16 mask = ow - ox >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ow - ox)) - 1);
+        _mm512_mask_storeu_epi32((void *)(out + ox), mask, _mm512_maskz_permutexvar_epi8(taps, idx, window));
+    }
+}
+
+// expand_line_vbmi's permute: byte 4j + kx of the result is window byte j + kx·dw (kx < kw; the
+// other bytes of a word are zeroed by the permute's mask).
+static void exp_line_index(long kw, long dw, uint8_t index[64]) {
+    for (int j = 0; j < 16; j++)
+        for (int b = 0; b < 4; b++) index[4 * j + b] = (uint8_t)(b < kw ? j + b * dw : j);
+}
+#endif
+
 // The framed line's words (stride 1 in AVX-512, any stride otherwise); the frame must hold
 // (ow − 1)·sw + (kw − 1)·dw + 64 bytes.
 static void expand_words(const uint8_t *frame, long ow, long kw, long sw, long dw, uint32_t *out) {
@@ -62,6 +91,8 @@ typedef struct {
     long hp, cgx;   // expanded rows per image (rows [−ph, bottom) of it), bytes per position
     uint8_t *frame; // a framed line when `words` (one channel, kw ≤ 4), else NULL
     long framed;    // its length
+    int vbmi;       // one channel, stride 1, 15 + (kw − 1)·dw < 64 and a VBMI CPU: expand_line_vbmi
+    uint8_t index[64];
 } expansion;
 
 // Image i's rows [−ph, bottom), each output column's kw taps side by side (cgx bytes, the bytes
@@ -72,6 +103,12 @@ static void expand_image(const expansion *e, long i, uint8_t *rows) {
         const long y = yy - e->ph;
         if (y < 0 || y >= e->h) { memset(row, e->pad_value, (size_t)(e->ow * e->cgx)); continue; }
         const uint8_t *line = e->x + (i * e->h + y) * e->w * e->channels + e->c0;
+#ifdef FOEDUS_X86
+        if (e->vbmi) {
+            expand_line_vbmi(line, e->w, e->pw, e->ow, e->kw, e->index, e->pad_value, (uint32_t *)(void *)row);
+            continue;
+        }
+#endif
         if (e->frame) {
             memset(e->frame, e->pad_value, (size_t)e->pw);
             if (e->channels == 1) memcpy(e->frame + e->pw, line, (size_t)e->w);
@@ -298,8 +335,10 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
     // framed copy of the line, built 16 positions at a time.
     const int words = cg == 1 && kw <= 4;
     const long right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw, framed = pw + (right > w ? right : w) + 64;
-    expansion e = {x, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, hp, cgx, NULL, framed};
+    expansion e = {x, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, hp, cgx, NULL, framed, 0, {0}};
     if (words && !(e.frame = (uint8_t *)malloc((size_t)framed))) return -1;
+    e.vbmi = words && channels == 1 && sw == 1 && 15 + (kw - 1) * dw < 64 && __builtin_cpu_supports("avx512vbmi");
+    if (e.vbmi) exp_line_index(kw, dw, e.index);
     int status = conv_expanded_direct(&e, images, packed, colsum, n, a_zero, bias, c, ldc, rb, rc, zero, lo, hi, out, out32, ldo);
     if (status == -2) {
         // Every image expanded, then the kh × 1 convolution over those rows on the general

@@ -88,7 +88,8 @@ final class IntegerChannelsLastTests: XCTestCase {
         // requantizeReference. Convolutions whose channels are not whole words run with their taps
         // side by side; with stride 1 in y the direct kernel (integer_conv_expanded.c) reads an
         // image's pixels as consecutive rows, and packs four requantized vectors with saturating
-        // packs. The cases reach each of its tile shapes (16, 32, 48, 64 columns and a second
+        // packs; one-channel lines are expanded by a masked 64-byte window load and a byte permute
+        // (VBMI). The cases reach each of its tile shapes (16, 32, 48, 64 columns and a second
         // panel of 6), masked columns, tails of 1 to 11 rows, rows of another stride (groups),
         // runtime word counts (3 channels, 5 taps) and the general path it hands back (stride 2
         // in y, shifts of 32, a zero point beyond int16 saturation).
@@ -104,6 +105,7 @@ final class IntegerChannelsLastTests: XCTestCase {
             (1, 3, 24, 9, 9, (3, 3), (1, 1), (1, 1), (1, 1), 1),    // RGB: 12 bytes per position
             (1, 1, 12, 9, 9, (5, 5), (1, 1), (2, 2), (1, 1), 1),    // 5 taps: 8 bytes per position
             (2, 1, 8, 9, 8, (3, 3), (1, 2), (1, 1), (2, 1), 1),     // dilation in y, stride in x
+            (1, 1, 16, 7, 23, (3, 3), (1, 1), (1, 2), (1, 2), 1),   // dilation in x: taps 2 bytes apart in the line's window
             (1, 4, 8, 7, 7, (3, 3), (1, 1), (1, 1), (1, 1), 4),     // 2 columns of 8 per group
             (2, 1, 8, 9, 8, (3, 3), (2, 1), (1, 1), (1, 1), 1),     // stride 2 in y: the general path
         ]
