@@ -135,16 +135,25 @@ static void expand_image(const expansion *e, long i, uint8_t *rows) {
 #define EXP_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define EXP_PANEL 64
 
+// What a tile writes: int32 accumulators to C, requantized bytes, or requantized int32.
+enum { EXP_INT32 = 0, EXP_BYTES = 1, EXP_REQUANT32 = 2 };
+
 // One column panel's constants (up to four vectors of 16 columns), set once per panel.
 typedef struct {
-    __m512i off[4];                     // column offsets: every accumulator starts there
-    __m512i b[4], bo[4], rnd[4], sh[4]; // requant16_raw_high33's column constants
-    requant_bytes bytes;                // zero point, bounds and column mask of the packed bytes
-    __mmask16 mask[4];                  // columns of each vector below n
-    int requant;                        // bytes out (else int32 in C)
+    __m512i off[4];            // column offsets: every accumulator starts there
+    requant_columns16 col[4];  // the requantization's column constants in form `form`
+    requant_bounds16 bounds;   // its zero point and clamp
+    requant_bytes bytes;       // zero point (high33 form only), bounds and column mask of packed bytes
+    __mmask16 mask[4];         // columns of each vector below n
+    int mode;                  // EXP_INT32, EXP_BYTES or EXP_REQUANT32
+    int form;                  // requant_high_form
 } exp_panel;
 
-#define EXP_RQ(ACC, V) requant16_raw_high33(ACC, k->b[V], k->bo[V], k->rnd[V], k->sh[V])
+// Column vector V of a row requantized in form F: for bytes in the high33 form without the clamp
+// and zero point (the pack adds them), otherwise complete.
+#define EXP_RQ(ACC, V, F, RAW)                                                                                  \
+    ((F) == 2 && (RAW) ? requant16_raw_high33(ACC, k->col[V].b, k->col[V].bo, k->col[V].rnd, k->col[V].sh) \
+                       : requant16_columns(ACC, &k->col[V], &k->bounds, F))
 
 // A tile's accumulators are named locals a<row>_<vector> (see integer_gemm.c: in an array, clang
 // stores them to the stack after each vpdpbusd of a K loop).
@@ -159,31 +168,59 @@ typedef struct {
             if (NV > 3) a##R##_3 = _mm512_dpbusd_epi32(a##R##_3, av_, b3);                           \
         }                                                                                            \
     } while (0)
-// int32 accumulators of row R to C.
-#define EXP_STORE32(R)                                                                               \
-    do {                                                                                             \
-        if (MR > R && R < valid) {                                                                   \
-            int32_t *c_ = c + (R) * ldc;                                                             \
-            _mm512_mask_storeu_epi32(c_, k->mask[0], a##R##_0);                                      \
-            if (NV > 1) _mm512_mask_storeu_epi32(c_ + 16, k->mask[1], a##R##_1);                     \
-            if (NV > 2) _mm512_mask_storeu_epi32(c_ + 32, k->mask[2], a##R##_2);                     \
-            if (NV > 3) _mm512_mask_storeu_epi32(c_ + 48, k->mask[3], a##R##_3);                     \
-        }                                                                                            \
+// Row R as int32 at c + R·ldc: the accumulators (F < 0) or their requantization in form F.
+#define EXP_STORE32(R, F)                                                                                            \
+    do {                                                                                                             \
+        if (MR > R && R < valid) {                                                                                   \
+            int32_t *c_ = c + (R) * ldc;                                                                             \
+            _mm512_mask_storeu_epi32(c_, k->mask[0], (F) < 0 ? a##R##_0 : EXP_RQ(a##R##_0, 0, F, 0));               \
+            if (NV > 1) _mm512_mask_storeu_epi32(c_ + 16, k->mask[1], (F) < 0 ? a##R##_1 : EXP_RQ(a##R##_1, 1, F, 0)); \
+            if (NV > 2) _mm512_mask_storeu_epi32(c_ + 32, k->mask[2], (F) < 0 ? a##R##_2 : EXP_RQ(a##R##_2, 2, F, 0)); \
+            if (NV > 3) _mm512_mask_storeu_epi32(c_ + 48, k->mask[3], (F) < 0 ? a##R##_3 : EXP_RQ(a##R##_3, 3, F, 0)); \
+        }                                                                                                            \
     } while (0)
-// Bytes of row R (NV = 4 or 3: one row per 64 bytes).
-#define EXP_BYTES_ROW(R)                                                                             \
+#define EXP_ALL32(F)                                                                                 \
     do {                                                                                             \
-        if (MR > R && R < valid) {                                                                   \
-            const __m512i q2_ = NV > 2 ? EXP_RQ(a##R##_2, 2) : _mm512_setzero_si512();               \
-            const __m512i q3_ = NV > 3 ? EXP_RQ(a##R##_3, 3) : q2_;                                   \
-            const __m512i q_ = requant_pack4(EXP_RQ(a##R##_0, 0), EXP_RQ(a##R##_1, 1), q2_, q3_, &k->bytes); \
-            _mm512_mask_storeu_epi8(out + (R) * ldo, k->bytes.cols, q_);                              \
+        EXP_STORE32(0, F); EXP_STORE32(1, F); EXP_STORE32(2, F); EXP_STORE32(3, F);                  \
+        EXP_STORE32(4, F); EXP_STORE32(5, F); EXP_STORE32(6, F); EXP_STORE32(7, F);                  \
+        EXP_STORE32(8, F); EXP_STORE32(9, F); EXP_STORE32(10, F); EXP_STORE32(11, F);                \
+    } while (0)
+// Requantized bytes of the tile's valid rows in form F: a row per pack (NV = 4 or 3), two (NV = 2)
+// or four (NV = 1).
+#define EXP_BYTES_ROW(R, F)                                                                          \
+    if (MR > R && R < valid) {                                                                       \
+        const __m512i q2_ = NV > 2 ? EXP_RQ(a##R##_2, 2, F, 1) : _mm512_setzero_si512();             \
+        const __m512i q3_ = NV > 3 ? EXP_RQ(a##R##_3, 3, F, 1) : q2_;                                 \
+        _mm512_mask_storeu_epi8(out + (R) * ldo, k->bytes.cols,                                      \
+                                requant_pack4(EXP_RQ(a##R##_0, 0, F, 1), EXP_RQ(a##R##_1, 1, F, 1), q2_, q3_, &k->bytes)); \
+    }
+#define EXP_PAIR(R, S, F)                                                                            \
+    if (MR > R && R < valid)                                                                         \
+        requant_store_rows(requant_pack4(EXP_RQ(a##R##_0, 0, F, 1), EXP_RQ(a##R##_1, 1, F, 1), EXP_RQ(a##S##_0, 0, F, 1), \
+                                         EXP_RQ(a##S##_1, 1, F, 1), &k->bytes),                      \
+                           out + (R) * ldo, ldo, valid - (R), 32, &k->bytes);
+#define EXP_QUAD(R, S, T, U, F)                                                                      \
+    if (MR > R && R < valid)                                                                         \
+        requant_store_rows(requant_pack4(EXP_RQ(a##R##_0, 0, F, 1), EXP_RQ(a##S##_0, 0, F, 1), EXP_RQ(a##T##_0, 0, F, 1), \
+                                         EXP_RQ(a##U##_0, 0, F, 1), &k->bytes),                      \
+                           out + (R) * ldo, ldo, valid - (R), 16, &k->bytes);
+#define EXP_ALL_BYTES(F)                                                                             \
+    do {                                                                                             \
+        if (NV >= 3) {                                                                               \
+            EXP_BYTES_ROW(0, F) EXP_BYTES_ROW(1, F) EXP_BYTES_ROW(2, F) EXP_BYTES_ROW(3, F)          \
+            EXP_BYTES_ROW(4, F) EXP_BYTES_ROW(5, F) EXP_BYTES_ROW(6, F) EXP_BYTES_ROW(7, F)          \
+            EXP_BYTES_ROW(8, F) EXP_BYTES_ROW(9, F) EXP_BYTES_ROW(10, F) EXP_BYTES_ROW(11, F)        \
+        } else if (NV == 2) {                                                                        \
+            EXP_PAIR(0, 1, F) EXP_PAIR(2, 3, F) EXP_PAIR(4, 5, F) EXP_PAIR(6, 7, F) EXP_PAIR(8, 9, F) EXP_PAIR(10, 11, F) \
+        } else {                                                                                     \
+            EXP_QUAD(0, 1, 2, 3, F) EXP_QUAD(4, 5, 6, 7, F) EXP_QUAD(8, 9, 10, 11, F)                \
         }                                                                                            \
     } while (0)
 typedef int32_t exp_word __attribute__((aligned(1), may_alias));
 
 // One tile: rows p … p + MR − 1 of an image's expanded A (row r's words at p + r·cgx + kofs[g]),
-// NV vectors of the panel, `valid` of its rows stored. CGX is cgx when known at compile time.
+// NV vectors of the panel, `valid` of its rows stored (int32 in C: rows of c, ldc; bytes: rows
+// of out, ldo). CGX is cgx when known at compile time.
 static inline __attribute__((always_inline)) EXP_TARGET void
 exp_tile(const uint8_t *a, long cgx_rt, const long *kofs, long groups, const int8_t *panel, long w, const exp_panel *k, int32_t *c,
          long ldc, uint8_t *out, long ldo, int valid, const int MR, const int NV, const int CGX) {
@@ -200,32 +237,21 @@ exp_tile(const uint8_t *a, long cgx_rt, const long *kofs, long groups, const int
         EXP_ROW(0); EXP_ROW(1); EXP_ROW(2); EXP_ROW(3); EXP_ROW(4); EXP_ROW(5);
         EXP_ROW(6); EXP_ROW(7); EXP_ROW(8); EXP_ROW(9); EXP_ROW(10); EXP_ROW(11);
     }
-    if (!k->requant) {
-        EXP_STORE32(0); EXP_STORE32(1); EXP_STORE32(2); EXP_STORE32(3); EXP_STORE32(4); EXP_STORE32(5);
-        EXP_STORE32(6); EXP_STORE32(7); EXP_STORE32(8); EXP_STORE32(9); EXP_STORE32(10); EXP_STORE32(11);
-        return;
-    }
-    if (NV >= 3) {
-        EXP_BYTES_ROW(0); EXP_BYTES_ROW(1); EXP_BYTES_ROW(2); EXP_BYTES_ROW(3); EXP_BYTES_ROW(4); EXP_BYTES_ROW(5);
-        EXP_BYTES_ROW(6); EXP_BYTES_ROW(7); EXP_BYTES_ROW(8); EXP_BYTES_ROW(9); EXP_BYTES_ROW(10); EXP_BYTES_ROW(11);
-        return;
-    }
-#define EXP_PAIR(R, S)                                                                                            \
-    if (MR > R && R < valid)                                                                                      \
-        requant_store_rows(requant_pack4(EXP_RQ(a##R##_0, 0), EXP_RQ(a##R##_1, 1), EXP_RQ(a##S##_0, 0), EXP_RQ(a##S##_1, 1), \
-                                         &k->bytes), out + (R) * ldo, ldo, valid - (R), 32, &k->bytes);
-#define EXP_QUAD(R, S, T, U)                                                                                      \
-    if (MR > R && R < valid)                                                                                      \
-        requant_store_rows(requant_pack4(EXP_RQ(a##R##_0, 0), EXP_RQ(a##S##_0, 0), EXP_RQ(a##T##_0, 0), EXP_RQ(a##U##_0, 0), \
-                                         &k->bytes), out + (R) * ldo, ldo, valid - (R), 16, &k->bytes);
-    if (NV == 2) {
-        EXP_PAIR(0, 1) EXP_PAIR(2, 3) EXP_PAIR(4, 5) EXP_PAIR(6, 7) EXP_PAIR(8, 9) EXP_PAIR(10, 11)
-    } else {
-        EXP_QUAD(0, 1, 2, 3) EXP_QUAD(4, 5, 6, 7) EXP_QUAD(8, 9, 10, 11)
-    }
+    if (k->mode == EXP_INT32) EXP_ALL32(-1);
+    else if (k->mode == EXP_REQUANT32) {
+        if (k->form == 2) EXP_ALL32(2);
+        else if (k->form == 1) EXP_ALL32(1);
+        else EXP_ALL32(0);
+    } else if (k->form == 2) EXP_ALL_BYTES(2);
+    else if (k->form == 1) EXP_ALL_BYTES(1);
+    else EXP_ALL_BYTES(0);
+}
+#undef EXP_ALL32
+#undef EXP_ALL_BYTES
+#undef EXP_STORE32
+#undef EXP_BYTES_ROW
 #undef EXP_PAIR
 #undef EXP_QUAD
-}
 
 // Every tile of one image's `pixels` rows for one panel: MR-row tiles, the last one reading past
 // the image's rows into the buffer's slack and storing only its valid rows.
@@ -261,24 +287,21 @@ static EXP_TARGET void exp_image_any(const uint8_t *rows, long cgx, const long *
     }
 }
 
-// Panel p0's constants. Masked-off columns: b = 0, shift 33 (any value, never stored).
+// Panel p0's constants (masked-off columns: requant_columns16_load's placeholders, never stored).
 static EXP_TARGET void exp_panel_set(exp_panel *k, const int32_t *off, const int32_t *rb, const int32_t *rc, long p0, long ncols,
-                                     int32_t zero, int32_t lo, int32_t hi, int sign) {
-    const __m512i c32 = _mm512_set1_epi32(32), c33 = _mm512_set1_epi32(33), one = _mm512_set1_epi32(1);
+                                     int32_t zero, int32_t lo, int32_t hi, int mode, int form, int sign) {
     for (int v = 0; v < 4; v++) {
         const long col = 16 * v;
         const __mmask16 mask = col >= ncols ? 0 : (ncols - col >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ncols - col)) - 1));
         k->mask[v] = mask;
         k->off[v] = _mm512_maskz_loadu_epi32(mask, off + p0 + col);
-        if (!rb) continue;
-        k->b[v] = _mm512_maskz_loadu_epi32(mask, rb + p0 + col);
-        const __m512i cv = _mm512_mask_loadu_epi32(c33, mask, rc + p0 + col);
-        k->bo[v] = _mm512_srli_epi64(k->b[v], 32);
-        k->sh[v] = _mm512_sub_epi32(cv, c32);
-        k->rnd[v] = _mm512_sllv_epi32(one, _mm512_sub_epi32(cv, c33));
+        if (rb) k->col[v] = requant_columns16_load(rb + p0 + col, rc + p0 + col, mask, form);
     }
-    k->bytes = requant_bytes_set(zero, lo, hi, sign, ncols);
-    k->requant = rb != NULL;
+    k->bounds = requant_bounds16_set(zero, lo, hi);
+    // The high33 bytes get their zero point in the pack; the other forms have added it.
+    k->bytes = requant_bytes_set(form == 2 ? zero : 0, lo, hi, sign, ncols);
+    k->mode = mode;
+    k->form = form;
 }
 
 // The direct kernel: 0, −1 when memory is short, −2 when this convolution or its epilogue is not
@@ -287,12 +310,10 @@ static int conv_expanded_direct(const expansion *e, long images, const int8_t *p
                                 const int32_t *bias, int32_t *c, long ldc, const int32_t *rb, const int32_t *rc, int32_t zero,
                                 int32_t lo, int32_t hi, uint8_t *out, int32_t *out32, long ldo) {
     if (e->sh != 1) return -2;
-    int sign = 0;
-    if (rb) {
-        // Bytes through saturating packs (requant_pack4) with the high33 requantization only.
-        sign = requant_bytes_sign(zero, lo, hi);
-        if (out32 || requant_high_form(rc, n, zero, lo, hi) != 2 || sign < 0) return -2;
-    }
+    const int mode = !rb ? EXP_INT32 : out32 ? EXP_REQUANT32 : EXP_BYTES, form = rb ? requant_high_form(rc, n, zero, lo, hi) : 0;
+    // Bytes go through the saturating packs (requant_pack4) when the bounds allow.
+    const int sign = mode == EXP_BYTES ? requant_bytes_sign(form == 2 ? zero : 0, lo, hi) : 0;
+    if (sign < 0) return -2;
     const long cgx = e->cgx, groups = e->kh * cgx / 4, pixels = e->oh * e->ow, kp = e->kh * cgx, np = roundup(n, 16);
     // Rows read by the last tile (up to 11 past the image's pixels) plus a word: zero slack.
     const long image_bytes = e->hp * e->ow * cgx, slack = 12 * cgx + 64;
@@ -308,9 +329,11 @@ static int conv_expanded_direct(const expansion *e, long images, const int8_t *p
         expand_image(e, i, rows);
         for (long p0 = 0; p0 < np; p0 += EXP_PANEL) {
             const long w = np - p0 < EXP_PANEL ? np - p0 : EXP_PANEL, ncols = n - p0 < w ? n - p0 : w;
-            exp_panel_set(k, off, rb, rc, p0, ncols, zero, lo, hi, sign);
-            exp_image_any(rows, cgx, kofs, groups, pixels, packed + p0 * kp, w, k, rb ? NULL : c + i * pixels * ldc + p0, ldc,
-                          rb ? out + i * pixels * ldo + p0 : NULL, ldo);
+            exp_panel_set(k, off, rb, rc, p0, ncols, zero, lo, hi, mode, form, sign);
+            // Int32 results (requantized or not) are rows of C or of out32, bytes rows of out.
+            int32_t *c32 = mode == EXP_INT32 ? c + i * pixels * ldc + p0 : mode == EXP_REQUANT32 ? out32 + i * pixels * ldo + p0 : NULL;
+            exp_image_any(rows, cgx, kofs, groups, pixels, packed + p0 * kp, w, k, c32, mode == EXP_INT32 ? ldc : ldo,
+                          mode == EXP_BYTES ? out + i * pixels * ldo + p0 : NULL, ldo);
         }
     }
     free(k);

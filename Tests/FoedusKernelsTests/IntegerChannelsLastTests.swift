@@ -88,7 +88,7 @@ final class IntegerChannelsLastTests: XCTestCase {
         // requantizeReference. Convolutions whose channels are not whole words run with their taps
         // side by side; with stride 1 in y the direct kernel (integer_conv_expanded.c) reads an
         // image's pixels as consecutive rows, and packs four requantized vectors with saturating
-        // packs; one-channel lines are expanded by a masked 64-byte window load and a byte permute
+        // packs, or stores requantized int32; one-channel lines are expanded by a masked 64-byte window load and a byte permute
         // (VBMI). The cases reach each of its tile shapes (16, 32, 48, 64 columns and a second
         // panel of 6), masked columns, tails of 1 to 11 rows, rows of another stride (groups),
         // runtime word counts (3 channels, 5 taps) and the general path it hands back (stride 2
@@ -130,6 +130,9 @@ final class IntegerChannelsLastTests: XCTestCase {
                 ChannelRequantizer(dyadics: small, zeroPoint: 1, clamp: -8...7),
                 ChannelRequantizer(dyadics: withShift32, zeroPoint: 5, clamp: 0...255),
                 ChannelRequantizer(dyadics: small, zeroPoint: -20000, clamp: -128...127),
+                // Ratios up to 3 (shifts below 32: the 64-bit form) into int16's range, as cnn-gn's
+                // stage 1 hands its int32 results to i-GroupNorm.
+                ChannelRequantizer(dyadics: data.doubles(t.o, low: 0.01, high: 3).map { Dyadic(ratio: $0) }, zeroPoint: 0, clamp: -32767...32767),
             ]
             for zero: Int32 in [0, 73] {
                 let expected = IntegerConv2D.reference(x, weights: weights, batch: t.n, inChannels: t.c, h: t.h, w: t.w,
@@ -140,7 +143,21 @@ final class IntegerChannelsLastTests: XCTestCase {
                     XCTAssertEqual(conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend),
                                    expectedNHWC, "\(t) z \(zero) \(backend)")
                     for requantizer in requantizers {
-                        let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8(truncatingIfNeeded: $0) }
+                        let expectedValues = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow)
+                        // The same requantization to int32.
+                        var values = [Int32](repeating: 0x5A5A5A5A, count: expectedValues.count)
+                        nhwc.withUnsafeBufferPointer { px in
+                            bias.withUnsafeBufferPointer { pb in
+                                values.withUnsafeMutableBufferPointer {
+                                    conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
+                                                             requantizer: requantizer, into: .int32($0.baseAddress!), backend: backend)
+                                }
+                            }
+                        }
+                        XCTAssertEqual(values, expectedValues, "int32 \(t) z \(zero) \(backend) zero point \(requantizer.zeroPoint) clamp \(requantizer.clamp)")
+                        // Bytes, where the clamp fits them.
+                        guard requantizer.clamp.lowerBound >= -128 && requantizer.clamp.upperBound <= 255 else { continue }
+                        let expectedBytes = expectedValues.map { UInt8(truncatingIfNeeded: $0) }
                         var bytes = [UInt8](repeating: 0xA5, count: expectedBytes.count)
                         nhwc.withUnsafeBufferPointer { px in
                             bias.withUnsafeBufferPointer { pb in
