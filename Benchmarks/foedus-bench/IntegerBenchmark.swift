@@ -601,8 +601,8 @@ struct StageProfile {
     }
 
     /// `IntegerCNN.predict(pixels:batch:)`, step by step: the channels-last stages a chunk of
-    /// `IntegerCNN`'s size at a time (im2col + GEMM of `IntegerConv2D.forwardChannelsLast`, the
-    /// per-channel requantization, NHWC i-GroupNorm, NHWC max-pool), then the dense layers.
+    /// `IntegerCNN`'s size at a time (`IntegerConv2D.forwardChannelsLast` with the per-channel
+    /// requantization fused, NHWC i-GroupNorm, NHWC max-pool), then the dense layers.
     static func predict(_ model: IntegerCNN, _ convs: [IntegerConv2D], _ hiddenPacked: PackedInt8Matrix, _ outputPacked: PackedInt8Matrix,
                         _ pixels: [UInt8], _ batch: Int, _ clock: inout StepClock) -> [Int] {
         clock.reset()
@@ -611,7 +611,6 @@ struct StageProfile {
         let acc = UnsafeMutablePointer<Int32>.allocate(capacity: chunk * widest)
         let activation = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest)
         let buffers = [UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest / 4), UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * widest / 4)]
-        let col = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * size0 * size0 * 9 * model.stages.map(\.inChannels).max()!)
         var features = [UInt8](repeating: 0, count: batch * model.hidden.inFeatures)
         let channelRequantizers = model.stages.map { stage -> ChannelRequantizer in
             switch stage.norm {
@@ -626,36 +625,20 @@ struct StageProfile {
                     var input = UnsafePointer(px.baseAddress! + first * size0 * size0)
                     var size = size0
                     for (index, (stage, conv)) in zip(model.stages, convs).enumerated() {
-                        let s = "stage\(index + 1) ", spatial = size * size, og = stage.outChannels, ckk = stage.inChannels * 9
+                        let s = "stage\(index + 1) ", og = stage.outChannels
                         let output: IntegerGEMM.RequantizedOutput
                         switch stage.norm {
                         case .folded: output = .bytes(UnsafeMutableRawPointer(activation))
                         case .group: output = .int32(acc)
                         }
-                        if stage.inChannels % 4 == 0 && IntegerBackend.automatic.resolved == .vnni {
-                            // IntegerConv2D.forwardChannelsLast's VNNI path for whole 4-byte taps: the GEMM
-                            // packs its rows straight from the images (no column block) and requantizes.
-                            stage.bias.withUnsafeBufferPointer { pb in
-                                conv.forwardChannelsLast(input, batch: images, h: size, w: size, zeroPoint: stage.inputZeroPoint,
-                                                         bias: pb.baseAddress, requantizer: channelRequantizers[index], into: output)
-                            }
-                            clock.lap(s + "conv: implicit im2col + GEMM + requantize")
-                        } else {
-                            // IntegerConv2D.forwardChannelsLast otherwise: every image of the chunk into one column block, then one GEMM.
-                            for n in 0..<images {
-                                foedus_u8_im2col_nhwc(input + n * spatial * stage.inChannels, size, size, stage.inChannels, 0, stage.inChannels,
-                                                      3, 3, 1, 1, 1, 1, 1, 1, size, size, UInt8(truncatingIfNeeded: stage.inputZeroPoint),
-                                                      col + n * spatial * ckk)
-                            }
-                            clock.lap(s + "im2col (NHWC)")
-                            // The GEMM with the stage's requantization as its epilogue (IntegerConv2D's fused path).
-                            stage.bias.withUnsafeBufferPointer { pb in
-                                IntegerGEMM.multiply(UnsafePointer(col), lda: ckk, m: images * spatial, conv.packedChannelsLast[0],
-                                                     aZeroPoint: stage.inputZeroPoint, bias: pb.baseAddress, requantizer: channelRequantizers[index],
-                                                     partialSums: acc, ldc: og, into: output, ldo: og)
-                            }
-                            clock.lap(s + "GEMM + requantize (fused)")
+                        // IntegerConv2D.forwardChannelsLast as IntegerCNN runs it: the direct kernel for
+                        // stage 1 (one channel, taps side by side), the implicit-im2col GEMM (AMX or VNNI)
+                        // for the others, each with the requantization as its epilogue.
+                        stage.bias.withUnsafeBufferPointer { pb in
+                            conv.forwardChannelsLast(input, batch: images, h: size, w: size, zeroPoint: stage.inputZeroPoint,
+                                                     bias: pb.baseAddress, requantizer: channelRequantizers[index], into: output)
                         }
+                        clock.lap(s + "conv + requantize (fused)")
                         if case .group(_, let groupNorm, _, _, _) = stage.norm {
                             groupNorm.applyChannelsLast(acc, samples: images, into: activation)
                             clock.lap(s + "i-GroupNorm → UInt8")
@@ -670,7 +653,7 @@ struct StageProfile {
                 }
             }
         }
-        acc.deallocate(); activation.deallocate(); col.deallocate(); buffers.forEach { $0.deallocate() }
+        acc.deallocate(); activation.deallocate(); buffers.forEach { $0.deallocate() }
         // Dense.forward (hidden, weights permuted to the NHWC flattening) and Dense.logits (output).
         let hidden = model.hidden, output = model.output
         let hiddenAcc = gemm(features, batch, hidden.inFeatures, hidden.outFeatures, hiddenPacked, hidden.bias)
