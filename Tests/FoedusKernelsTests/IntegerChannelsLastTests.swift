@@ -11,6 +11,33 @@ final class IntegerChannelsLastTests: XCTestCase {
         return out
     }
 
+    /// `conv.forwardChannelsLast` of NHWC `x` with `requantizer` fused: bytes, or int32 when `wide`
+    /// (each value as Int32; a byte as its UInt8 value). Output slots start as a pattern the kernels
+    /// must overwrite.
+    static func requantized(_ conv: IntegerConv2D, _ x: [UInt8], batch: Int, h: Int, w: Int, zeroPoint: Int32, bias: [Int32],
+                            _ requantizer: ChannelRequantizer, wide: Bool, backend: IntegerBackend) -> [Int32] {
+        let (oh, ow) = conv.outputSize(h: h, w: w)
+        let count = batch * oh * ow * conv.outChannels
+        var bytes = [UInt8](repeating: 0xA5, count: wide ? 0 : count)
+        var values = [Int32](repeating: 0x5A5A_5A5A, count: wide ? count : 0)
+        x.withUnsafeBufferPointer { px in
+            bias.withUnsafeBufferPointer { pb in
+                if wide {
+                    values.withUnsafeMutableBufferPointer {
+                        conv.forwardChannelsLast(px.baseAddress!, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: pb.baseAddress,
+                                                 requantizer: requantizer, into: .int32($0.baseAddress!), backend: backend)
+                    }
+                } else {
+                    bytes.withUnsafeMutableBytes {
+                        conv.forwardChannelsLast(px.baseAddress!, batch: batch, h: h, w: w, zeroPoint: zeroPoint, bias: pb.baseAddress,
+                                                 requantizer: requantizer, into: .bytes($0.baseAddress!), backend: backend)
+                    }
+                }
+            }
+        }
+        return wide ? values : bytes.map { Int32($0) }
+    }
+
     func testConvolutionEqualsTheDirectConvolutionTransposed() {
         // Oracle: IntegerConv2D.reference (direct scalar loops) on the NCHW input, transposed to NHWC.
         var data = IntegerTestData(seed: 61)
@@ -65,16 +92,9 @@ final class IntegerChannelsLastTests: XCTestCase {
                     let got = conv.forwardChannelsLast(nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, backend: backend)
                     XCTAssertEqual(got, expectedNHWC, "\(t) z \(zero) \(backend) amx \(amx)")
                     for requantizer in requantizers {
-                        let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { UInt8(truncatingIfNeeded: $0) }
-                        var bytes = [UInt8](repeating: 0, count: expectedBytes.count)
-                        nhwc.withUnsafeBufferPointer { px in
-                            bias.withUnsafeBufferPointer { pb in
-                                bytes.withUnsafeMutableBytes {
-                                    conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
-                                                             requantizer: requantizer, into: .bytes($0.baseAddress!), backend: backend)
-                                }
-                            }
-                        }
+                        let expectedBytes = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow).map { Int32(UInt8(truncatingIfNeeded: $0)) }
+                        let bytes = Self.requantized(conv, nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, requantizer,
+                                                     wide: false, backend: backend)
                         XCTAssertEqual(zip(bytes, expectedBytes).filter { $0 != $1 }.count, 0,
                                        "requantized \(t) z \(zero) \(backend) amx \(amx) clamp \(requantizer.clamp)")
                     }
@@ -144,31 +164,15 @@ final class IntegerChannelsLastTests: XCTestCase {
                                    expectedNHWC, "\(t) z \(zero) \(backend)")
                     for requantizer in requantizers {
                         let expectedValues = requantizer.requantizeReference(expectedNHWC, rows: t.n * oh * ow)
-                        // The same requantization to int32.
-                        var values = [Int32](repeating: 0x5A5A5A5A, count: expectedValues.count)
-                        nhwc.withUnsafeBufferPointer { px in
-                            bias.withUnsafeBufferPointer { pb in
-                                values.withUnsafeMutableBufferPointer {
-                                    conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
-                                                             requantizer: requantizer, into: .int32($0.baseAddress!), backend: backend)
-                                }
-                            }
-                        }
-                        XCTAssertEqual(values, expectedValues, "int32 \(t) z \(zero) \(backend) zero point \(requantizer.zeroPoint) clamp \(requantizer.clamp)")
+                        let label = "\(t) z \(zero) \(backend) zero point \(requantizer.zeroPoint) clamp \(requantizer.clamp)"
+                        XCTAssertEqual(Self.requantized(conv, nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, requantizer,
+                                                        wide: true, backend: backend), expectedValues, "int32 " + label)
                         // Bytes, where the clamp fits them.
                         guard requantizer.clamp.lowerBound >= -128 && requantizer.clamp.upperBound <= 255 else { continue }
-                        let expectedBytes = expectedValues.map { UInt8(truncatingIfNeeded: $0) }
-                        var bytes = [UInt8](repeating: 0xA5, count: expectedBytes.count)
-                        nhwc.withUnsafeBufferPointer { px in
-                            bias.withUnsafeBufferPointer { pb in
-                                bytes.withUnsafeMutableBytes {
-                                    conv.forwardChannelsLast(px.baseAddress!, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: pb.baseAddress,
-                                                             requantizer: requantizer, into: .bytes($0.baseAddress!), backend: backend)
-                                }
-                            }
-                        }
-                        let wrong = zip(bytes, expectedBytes).filter { $0 != $1 }.count
-                        XCTAssertEqual(wrong, 0, "\(t) z \(zero) \(backend) zero point \(requantizer.zeroPoint) clamp \(requantizer.clamp)")
+                        let bytes = Self.requantized(conv, nhwc, batch: t.n, h: t.h, w: t.w, zeroPoint: zero, bias: bias, requantizer,
+                                                     wide: false, backend: backend)
+                        let wrong = zip(bytes, expectedValues).filter { $0 != Int32(UInt8(truncatingIfNeeded: $1)) }.count
+                        XCTAssertEqual(wrong, 0, label)
                     }
                 }
             }
