@@ -8,13 +8,16 @@
 // order. One pass reads Σx, min, max and Σx² (wrapping mod 2⁶⁴) per channel. When the group's
 // shift is 0 (its squares stay below 2⁶²; always for the 16-bit pre-normalisation scale of the
 // models) Σ(m·x − S)² = m·(m·Σx² − S²): the true value lies in [0, 2⁶³), so the wrapping uint64
-// arithmetic gives it exactly. Otherwise a second pass sums the shifted squares as
-// IBert.normalizeRun does.
+// arithmetic gives it exactly. Otherwise the portable path (and the vector one when 2^shift does
+// not divide count) sums the shifted squares in a second pass as IBert.normalizeRun does; when it
+// divides count, the vector path gets them from Σx² and Σx (group_scales). Byte outputs with
+// multipliers of shift 33…62 take 32-bit lanes and saturating packs (gn_bytes_avx512).
 #include <stdint.h>
 #include "CFoedusInteger.h"
 #include "CFoedusResidual.h"
 #include "integer_common.h"
 #include "residual_simd.h"
+#include "requant_simd.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define GN_X86 1
@@ -68,13 +71,20 @@ group_sums(const int64_t *csum, const int64_t *cmin, const int64_t *cmax, long c
 // kernel's σ = 0 branch does), copied to every channel.
 static inline __attribute__((always_inline)) void
 group_scales(const int32_t *x, long spatial, long channels, long groups, int64_t count, const uint64_t *csq_x,
-             const int64_t *gsum, const int64_t *gshift, int64_t *gf, int shifted_in_csq) {
+             const int64_t *gsum, const int64_t *gshift, int64_t *gf, int shifted_in_csq, int moments) {
     const long pg = channels / groups;
     for (long g = 0; g < groups; g++) {
         const long first = g * pg;
         const int64_t shift = gshift[first], sum = gsum[first];
         uint64_t squares = 0;
-        if (shift != 0 && shifted_in_csq) {
+        if (shift != 0 && moments) {
+            // count = k·2^shift, so (count·x − sum) >> shift = k·x + e with e = (−sum) >> shift, and
+            // Σ(k·x + e)² = k²·Σx² + 2·k·e·Σx + count·e² (mod 2⁶⁴, as the scalar loop wraps).
+            uint64_t x2 = 0;
+            for (long k = 0; k < pg; k++) x2 += csq_x[first + k];
+            const uint64_t k = (uint64_t)(count >> shift), e = (uint64_t)((-sum) >> shift);
+            squares = k * k * x2 + 2 * k * e * (uint64_t)sum + (uint64_t)count * e * e;
+        } else if (shift != 0 && shifted_in_csq) {
             // csq_x holds each channel's Σ((count·x − sum) >> shift)² (shifted_squares_avx512).
             for (long k = 0; k < pg; k++) squares += csq_x[first + k];
         } else if (shift == 0) {
@@ -113,7 +123,7 @@ statistics_portable(const int32_t *x, long spatial, long channels, long groups, 
     }
     group_sums(csum, cmin, cmax, channels, groups, count, scratch + S_GSUM * channels, scratch + S_GSHIFT * channels);
     group_scales(x, spatial, channels, groups, count, csq_x, scratch + S_GSUM * channels, scratch + S_GSHIFT * channels,
-                 scratch + S_GF * channels, 0);
+                 scratch + S_GF * channels, 0, 0);
 }
 
 // The affine stage of every element of one sample (offset `base` into the batch's outputs):
@@ -224,6 +234,130 @@ normalize_block_avx512(const int32_t *xs, long channels, long spatial, long j, i
     }
 }
 
+// The byte output in 32-bit lanes, four vectors to 64 bytes through requant_pack4, when every
+// channel's shift c lies in [33, 62] (or b = 0, a dead channel: then 0 for any c), 0 ≤ b < 2³¹,
+// sign = ±1, |beta| ≤ 2³⁰ and 0 ≤ lo ≤ hi ≤ 255 (gn_bytes_fit). With |y_n| ≤ 2³¹ and b < 2³¹,
+// |y_n·b| < 2⁶², so ⌊(y_n·b + 2^(c−1)) / 2^c⌋ = (high dword + 2^(c−33)) >> (c − 32) lies in
+// [−2²⁹, 2²⁹ + 2²⁸) (as in requant16_raw_high33), ±q + beta stays inside int32, and the saturating
+// packs give clamp(·, 0, 255) exactly. At most GN_BYTES_BLOCKS blocks of 16 channels.
+enum { GN_BYTES_BLOCKS = 32 };
+
+// One 16-channel block's constants: f = fh·2³¹ + fl and b for the even (e) and odd (o) channels
+// as 64-bit lanes, the group sums, 2^(c−33), c − 32 and beta as int32 lanes, the negated channels.
+typedef struct {
+    __m512i fh_e, fh_o, fl_e, fl_o, b_e, b_o, gs, rnd, sh, beta;
+    __mmask16 negative;
+} gn_bytes_block;
+
+static int gn_bytes_fit(long channels, const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
+                        int64_t lo, int64_t hi) {
+    if (channels > 16 * GN_BYTES_BLOCKS || lo < 0 || hi > 255 || lo > hi) return 0;
+    for (long ch = 0; ch < channels; ch++) {
+        if (b[ch] < 0 || b[ch] > INT32_MAX || (b[ch] != 0 && (c[ch] < 33 || c[ch] > 62))) return 0;
+        if ((sign[ch] != 1 && sign[ch] != -1) || beta[ch] < -((int64_t)1 << 30) || beta[ch] > ((int64_t)1 << 30)) return 0;
+    }
+    return 1;
+}
+
+// y = sign·((y_n·b + 2^(c−1)) >> c) + beta of 16 channels (before the clamp), y_n = ⌊d·f / 2³¹⌋
+// (in int32, see gn_bytes_avx512), d = count·x − sum.
+static inline __attribute__((always_inline)) GN_TARGET __m512i
+gn_bytes16(__m512i v, const gn_bytes_block *k, __m512i countv) {
+    const __m512i odd = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
+    const __m512i d = _mm512_sub_epi32(_mm512_mullo_epi32(v, countv), k->gs), dodd = _mm512_srli_epi64(d, 32);
+    __m512i ye = _mm512_add_epi64(_mm512_mul_epi32(d, k->fh_e), _mm512_srai_epi64(_mm512_mul_epi32(d, k->fl_e), 31));
+    __m512i yo = _mm512_add_epi64(_mm512_mul_epi32(dodd, k->fh_o), _mm512_srai_epi64(_mm512_mul_epi32(dodd, k->fl_o), 31));
+    // Keep every bit of y_n live (see normalize_block_avx512).
+    __asm__("" : "+v"(ye), "+v"(yo));
+    const __m512i pe = _mm512_mul_epi32(ye, k->b_e), po = _mm512_mul_epi32(yo, k->b_o);
+    __m512i q = _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, odd, po), k->rnd), k->sh);
+    q = _mm512_mask_sub_epi32(q, k->negative, _mm512_setzero_si512(), q);
+    return _mm512_add_epi32(q, k->beta);
+}
+
+// Bytes of one sample in element order: tiles of four vectors (64 bytes), the block of each
+// vector cycling through the channels' blocks; a last partial tile under a byte mask.
+static inline __attribute__((always_inline)) GN_TARGET void
+gn_bytes_sample(const int32_t *xs, long n, long blocks, const gn_bytes_block *table, int64_t count, const requant_bytes *pb,
+                uint8_t *out) {
+    const __m512i countv = _mm512_set1_epi32((int32_t)count);
+    long blk = 0, i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512i y[4];
+        for (int u = 0; u < 4; u++) {
+            y[u] = gn_bytes16(_mm512_loadu_si512((const void *)(xs + i + 16 * u)), table + blk, countv);
+            blk = blk + 1 == blocks ? 0 : blk + 1;
+        }
+        _mm512_storeu_si512((void *)(out + i), requant_pack4(y[0], y[1], y[2], y[3], pb));
+    }
+    if (i < n) {
+        __m512i y[4];
+        for (int u = 0; u < 4; u++) {
+            y[u] = _mm512_setzero_si512();
+            if (i + 16 * u < n) {
+                y[u] = gn_bytes16(_mm512_loadu_si512((const void *)(xs + i + 16 * u)), table + blk, countv);
+                blk = blk + 1 == blocks ? 0 : blk + 1;
+            }
+        }
+        _mm512_mask_storeu_epi8(out + i, ((__mmask64)1 << (n - i)) - 1, requant_pack4(y[0], y[1], y[2], y[3], pb));
+    }
+}
+
+// One sample's bytes; 0 (nothing written) unless every group's max |count·x − sum| times f stays
+// below 2⁶²: then |d·f| < 2⁶² and y_n lies in int32 without its clamp. (σ ≥ max |d| − 2^shift
+// makes this hold except for runs of ~2⁶⁰ values.)
+GN_TARGET static int gn_bytes_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *scratch,
+                                      const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
+                                      int64_t lo, int64_t hi, uint8_t *out) {
+    const int64_t count = channels / groups * spatial;
+    const int64_t *cmin = scratch + S_MIN * channels, *cmax = scratch + S_MAX * channels;
+    const int64_t *gsum = scratch + S_GSUM * channels, *gf = scratch + S_GF * channels;
+    const long pg = channels / groups, blocks = channels / 16;
+    for (long g = 0; g < groups; g++) {
+        int64_t mn = INT32_MAX, mx = INT32_MIN;
+        for (long k = 0; k < pg; k++) {
+            mn = cmin[g * pg + k] < mn ? cmin[g * pg + k] : mn;
+            mx = cmax[g * pg + k] > mx ? cmax[g * pg + k] : mx;
+        }
+        const int64_t sum = gsum[g * pg], up = count * mx - sum, down = sum - count * mn;
+        const unsigned __int128 reach = (unsigned __int128)(uint64_t)(up > down ? up : down) * (uint64_t)gf[g * pg];
+        if (reach >= ((unsigned __int128)1 << 62)) return 0;
+    }
+    gn_bytes_block table[GN_BYTES_BLOCKS];
+    for (long j = 0; j < blocks; j++) {
+        int64_t lanes[6][2][8];  // fh, fl, b for even (0) and odd (1) channels
+        int32_t gs[16], rnd[16], sh[16], bt[16];
+        __mmask16 negative = 0;
+        for (int k = 0; k < 16; k++) {
+            const long ch = 16 * j + k;
+            const int cc = b[ch] == 0 ? 33 : c[ch];
+            lanes[0][k % 2][k / 2] = gf[ch] >> 31;
+            lanes[1][k % 2][k / 2] = gf[ch] & 0x7FFFFFFF;
+            lanes[2][k % 2][k / 2] = b[ch];
+            gs[k] = (int32_t)(uint32_t)(uint64_t)gsum[ch];
+            rnd[k] = (int32_t)1 << (cc - 33);
+            sh[k] = cc - 32;
+            bt[k] = (int32_t)beta[ch];
+            negative |= (__mmask16)((sign[ch] < 0) << k);
+        }
+        gn_bytes_block *t = table + j;
+        t->fh_e = _mm512_loadu_si512((const void *)lanes[0][0]);
+        t->fh_o = _mm512_loadu_si512((const void *)lanes[0][1]);
+        t->fl_e = _mm512_loadu_si512((const void *)lanes[1][0]);
+        t->fl_o = _mm512_loadu_si512((const void *)lanes[1][1]);
+        t->b_e = _mm512_loadu_si512((const void *)lanes[2][0]);
+        t->b_o = _mm512_loadu_si512((const void *)lanes[2][1]);
+        t->gs = _mm512_loadu_si512((const void *)gs);
+        t->rnd = _mm512_loadu_si512((const void *)rnd);
+        t->sh = _mm512_loadu_si512((const void *)sh);
+        t->beta = _mm512_loadu_si512((const void *)bt);
+        t->negative = negative;
+    }
+    const requant_bytes pb = requant_bytes_set(0, (int32_t)lo, (int32_t)hi, 0, 64);
+    gn_bytes_sample(xs, spatial * channels, blocks, table, count, &pb, out);
+    return 1;
+}
+
 // One sample with explicit AVX-512 (channels a multiple of 16). When every |count·x − sum| of the
 // sample fits in int32 (always, for the 16-bit pre-normalisation scale of the models), the
 // deviations are computed in wrapping int32 lanes — exact, since the true value fits — with
@@ -258,38 +392,39 @@ GN_TARGET static void shifted_squares_avx512(const int32_t *xs, long spatial, lo
     }
 }
 
-GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *b,
-                                       const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
-                                       int64_t *scratch, const gn_target *t, long base) {
-    const int64_t count = channels / groups * spatial;
-    int64_t *csum = scratch + S_SUM * channels, *cmin = scratch + S_MIN * channels, *cmax = scratch + S_MAX * channels;
-    int64_t *gsum = scratch + S_GSUM * channels, *gshift = scratch + S_GSHIFT * channels, *gf = scratch + S_GF * channels;
-    uint64_t *csq_x = (uint64_t *)(scratch + S_X2 * channels);
-    int32_t *gsum32 = (int32_t *)(scratch + S_I32 * channels);
-    // Σx is gathered in wrapping int32 lanes: it lies in [spatial·min, spatial·max], so when that
-    // interval is narrower than 2³² (always, for 16-bit inputs), spatial·min + (Σx − spatial·min
-    // mod 2³²) is the exact sum; a wider channel is summed again in int64.
-    for (long j = 0; j < channels; j += 16) {
-        __m512i sum = _mm512_setzero_si512(), even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
-        __m512i mn = _mm512_set1_epi32(INT32_MAX), mx = _mm512_set1_epi32(INT32_MIN);
-        for (long p = 0; p < spatial; p++) {
-            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j));
-            mn = _mm512_min_epi32(mn, v);
-            mx = _mm512_max_epi32(mx, v);
-            sum = _mm512_add_epi32(sum, v);
-            even = _mm512_add_epi64(even, _mm512_mul_epi32(v, v));
+// Σx, min, max and Σx² of `nb` blocks of 16 channels from channel j on. Σx is gathered in wrapping
+// int32 lanes: it lies in [spatial·min, spatial·max], so when that interval is narrower than 2³²
+// (always, for 16-bit inputs), spatial·min + (Σx − spatial·min mod 2³²) is the exact sum; a wider
+// channel is summed again in int64.
+static inline __attribute__((always_inline)) GN_TARGET void
+statistics_blocks_avx512(const int32_t *xs, long spatial, long channels, long j, const int nb, int64_t *csum, int64_t *cmin,
+                         int64_t *cmax, uint64_t *csq_x) {
+    __m512i sum[4], even[4], odd[4], mn[4], mx[4];
+    for (int u = 0; u < nb; u++) {
+        sum[u] = even[u] = odd[u] = _mm512_setzero_si512();
+        mn[u] = _mm512_set1_epi32(INT32_MAX);
+        mx[u] = _mm512_set1_epi32(INT32_MIN);
+    }
+    for (long p = 0; p < spatial; p++)
+        for (int u = 0; u < nb; u++) {
+            const __m512i v = _mm512_loadu_si512((const void *)(xs + p * channels + j + 16 * u));
+            mn[u] = _mm512_min_epi32(mn[u], v);
+            mx[u] = _mm512_max_epi32(mx[u], v);
+            sum[u] = _mm512_add_epi32(sum[u], v);
+            even[u] = _mm512_add_epi64(even[u], _mm512_mul_epi32(v, v));
             const __m512i vh = _mm512_srli_epi64(v, 32);
-            odd = _mm512_add_epi64(odd, _mm512_mul_epi32(vh, vh));
+            odd[u] = _mm512_add_epi64(odd[u], _mm512_mul_epi32(vh, vh));
         }
+    for (int u = 0; u < nb; u++) {
         int32_t s32[16], mn32[16], mx32[16];
         uint64_t e[8], o[8];
-        _mm512_storeu_si512((void *)s32, sum);
-        _mm512_storeu_si512((void *)mn32, mn);
-        _mm512_storeu_si512((void *)mx32, mx);
-        _mm512_storeu_si512((void *)e, even);
-        _mm512_storeu_si512((void *)o, odd);
+        _mm512_storeu_si512((void *)s32, sum[u]);
+        _mm512_storeu_si512((void *)mn32, mn[u]);
+        _mm512_storeu_si512((void *)mx32, mx[u]);
+        _mm512_storeu_si512((void *)e, even[u]);
+        _mm512_storeu_si512((void *)o, odd[u]);
         for (int k = 0; k < 16; k++) {
-            const long ch = j + k;
+            const long ch = j + 16 * u + k;
             const int64_t low = (int64_t)spatial * mn32[k];
             cmin[ch] = mn32[k];
             cmax[ch] = mx32[k];
@@ -303,16 +438,41 @@ GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long gr
             csq_x[ch] = k % 2 == 0 ? e[k / 2] : o[k / 2];
         }
     }
+}
+
+GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *b,
+                                       const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
+                                       int64_t *scratch, const gn_target *t, long base, int bytes) {
+    const int64_t count = channels / groups * spatial;
+    int64_t *csum = scratch + S_SUM * channels, *cmin = scratch + S_MIN * channels, *cmax = scratch + S_MAX * channels;
+    int64_t *gsum = scratch + S_GSUM * channels, *gshift = scratch + S_GSHIFT * channels, *gf = scratch + S_GF * channels;
+    uint64_t *csq_x = (uint64_t *)(scratch + S_X2 * channels);
+    int32_t *gsum32 = (int32_t *)(scratch + S_I32 * channels);
+    // Up to four blocks of 16 channels per sweep over the rows (whole cache lines of each row).
+    for (long j = 0; j < channels; j += 64) {
+        switch ((channels - j) / 16) {
+        case 1: statistics_blocks_avx512(xs, spatial, channels, j, 1, csum, cmin, cmax, csq_x); break;
+        case 2: statistics_blocks_avx512(xs, spatial, channels, j, 2, csum, cmin, cmax, csq_x); break;
+        case 3: statistics_blocks_avx512(xs, spatial, channels, j, 3, csum, cmin, cmax, csq_x); break;
+        default: statistics_blocks_avx512(xs, spatial, channels, j, 4, csum, cmin, cmax, csq_x);
+        }
+    }
     const int fits = group_sums(csum, cmin, cmax, channels, groups, count, gsum, gshift) <= INT32_MAX;
-    int any_shift = 0;
-    for (long ch = 0; ch < channels; ch++) any_shift |= gshift[ch] != 0;
-    if (any_shift) shifted_squares_avx512(xs, spatial, channels, count, gsum, gshift, csq_x);
-    group_scales(xs, spatial, channels, groups, count, csq_x, gsum, gshift, gf, any_shift);
+    // A shifted group's squares follow from Σx² and Σx when 2^shift divides count (and count·x − sum
+    // cannot wrap in int64); otherwise every shifted group takes the second pass.
+    int any_shift = 0, moments = count <= INT32_MAX;
+    for (long ch = 0; ch < channels; ch++) {
+        any_shift |= gshift[ch] != 0;
+        moments &= (count & (((int64_t)1 << gshift[ch]) - 1)) == 0;
+    }
+    if (any_shift && !moments) shifted_squares_avx512(xs, spatial, channels, count, gsum, gshift, csq_x);
+    group_scales(xs, spatial, channels, groups, count, csq_x, gsum, gshift, gf, any_shift, moments);
     if (!fits) {
         // Rare (deviations beyond int32): the portable affine loop for this sample.
         normalize_portable(xs, spatial, channels, count, scratch, b, c, sign, beta, lo, hi, t, base);
         return;
     }
+    if (bytes && gn_bytes_avx512(xs, channels, groups, spatial, scratch, b, c, sign, beta, lo, hi, t->u8 + base)) return;
     int shifted = 0;
     for (long ch = 0; ch < channels; ch++) {
         gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch];
@@ -355,9 +515,10 @@ static void gn_nhwc(const int32_t *x, long samples, long channels, long groups, 
     for (long ch = 0; ch < channels; ch++) round[ch] = (int64_t)1 << (c[ch] - 1);
 #ifdef GN_X86
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI && channels % 16 == 0 && (!t->residual || (t->rb >= 0 && t->rb <= INT32_MAX))) {
+        const int bytes = !t->residual && t->u8 && gn_bytes_fit(channels, b, c, sign, beta, lo, hi);
         for (long n = 0; n < samples; n++)
             gn_sample_avx512(x + n * spatial * channels, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, t,
-                             n * spatial * channels);
+                             n * spatial * channels, bytes);
         return;
     }
 #else

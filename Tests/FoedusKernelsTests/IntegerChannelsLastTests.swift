@@ -213,6 +213,56 @@ final class IntegerChannelsLastTests: XCTestCase {
         }
     }
 
+    func testByteGroupNormEqualsTheReferenceAcrossShapesShiftsAndScales() {
+        // Oracle: IBert.GroupNorm's reference callAsFunction on NCHW, transposed (and the scalar
+        // backend). Shapes: 1–5 blocks of 16 channels (the statistics sweeps of 1…4 blocks, the
+        // byte tiles' block cycle), element counts leaving 16, 32 or 48 bytes after the last
+        // 64-byte tile, cnn-gn's two stages. Samples: moderate; extremes whose squares need a shift
+        // while the deviations fit int32 (±32767 for cnn-gn's stage 1, else as wide as int32
+        // deviations allow); a constant group (σ = 0). The shifted squares come from Σx² and Σx
+        // when 2^shift divides count, else from the second pass (196 and the odd 225). Output
+        // scales: ordinary (c in 33…62, the byte tiles), the largest |γ| at c = 33 (the byte tiles'
+        // edge) and at c = 32 (the 64-bit affine loop); γ < 0 and γ = 0; a clamp inside 0…255.
+        var moments = false, secondPass = false
+        for (c, g, hw) in [(16, 4, 49), (32, 8, 784), (48, 3, 25), (80, 5, 9), (64, 8, 196), (32, 32, 225)] {
+            var data = IntegerTestData(seed: 70 + UInt64(c + hw))
+            let n = 3, run = c / g * hw
+            let scale = hw == 784 ? 32767 : Double(1 << 31) / (2.5 * Double(run))
+            var x = [Double](repeating: 0, count: n * c * hw)
+            x.withUnsafeMutableBufferPointer { data.stream.fillNormal($0, mean: 3, std: 900) }
+            var q = x.map { Int32($0.rounded()) }
+            for i in (c * hw)..<(2 * c * hw) { q[i] = Int32(max(-scale, min(scale, (x[i] * scale / 300).rounded()))) }
+            for i in (2 * c * hw + run)..<(2 * c * hw + 2 * run) { q[i] = -77 }
+            var gamma = data.doubles(c, low: -2, high: 2)
+            gamma[2] = 0
+            gamma[c - 1] = -0.7
+            let beta = data.doubles(c, low: -1, high: 1)
+            for gi in 0..<g {
+                let s = IntegerResidualFusedTests.shiftAndFits(Array(q[(c * hw + gi * run)..<(c * hw + (gi + 1) * run)]))
+                XCTAssertTrue(s.shift > 0 && s.fits, "\(c) channels, group \(gi): a shift with int32 deviations")
+                if run % (1 << s.shift) == 0 { moments = true } else { secondPass = true }
+            }
+            // Dyadic ratio |γ|·√run / 2³⁰ / scale: in [1/8, 1/4) gives c = 33, in [1/4, 1/2) c = 32.
+            let unit = gamma.map(abs).max()! * Double(run).squareRoot() / 0x1p30
+            for (clamp, outputScale) in [(0...255, 0.01), (3...200, 0.02), (0...255, unit / 0.24), (0...255, unit / 0.49)] as [(ClosedRange<Int32>, Double)] {
+                let norm = IBert.GroupNorm(channels: c, groups: g, spatial: hw, gamma: gamma, beta: beta, outputScale: outputScale, clamp: clamp)
+                let expected = Self.channelsLast(norm(q).map { UInt8($0) }, n: n, c: c, spatial: hw)
+                let input = Self.channelsLast(q, n: n, c: c, spatial: hw)
+                for backend in [IntegerBackend.automatic, .scalar] {
+                    var got = [UInt8](repeating: 0, count: q.count)
+                    input.withUnsafeBufferPointer { px in
+                        got.withUnsafeMutableBufferPointer { norm.applyChannelsLast(px.baseAddress!, samples: n, into: $0.baseAddress!, backend: backend) }
+                    }
+                    let wrong = zip(got, expected).filter { $0 != $1 }.count
+                    XCTAssertEqual(wrong, 0, "\(c) channels, \(g) groups, \(hw) pixels, \(clamp), scale \(outputScale), \(backend): \(wrong) bytes differ")
+                }
+                XCTAssertTrue(expected.contains(UInt8(clamp.lowerBound)) && expected.contains(UInt8(clamp.upperBound)), "the clamp is exercised")
+                if outputScale > 1e-3 { XCTAssertTrue(Set(expected).count > 20, "\(c) channels \(clamp): the outputs spread") }
+            }
+        }
+        XCTAssertTrue(moments && secondPass, "both ways to the shifted squares")
+    }
+
     func testSignedGroupNormEqualsTheChannelFirstReference() {
         // Oracle: IBert.GroupNorm's reference callAsFunction on NCHW, transposed, with the signed
         // int32 output of a residual branch (clamp ±(2³⁰ − 1), then a tight ±300 clamp that bites).
