@@ -179,6 +179,15 @@ final class IntegerChannelsLastTests: XCTestCase {
         }
     }
 
+    /// `norm.applyChannelsLast` of NHWC `input` (`samples` samples) as bytes.
+    static func bytes(_ norm: IBert.GroupNorm, _ input: [Int32], samples: Int, backend: IntegerBackend) -> [UInt8] {
+        var got = [UInt8](repeating: 0, count: input.count)
+        input.withUnsafeBufferPointer { px in
+            got.withUnsafeMutableBufferPointer { norm.applyChannelsLast(px.baseAddress!, samples: samples, into: $0.baseAddress!, backend: backend) }
+        }
+        return got
+    }
+
     func testGroupNormEqualsTheChannelFirstKernel() {
         // Oracle: IBert.GroupNorm's reference callAsFunction on NCHW, transposed. 24 channels take
         // the generic loops, 32 the AVX-512 sample kernel. Sample 1 is near 2²⁴, so its deviations
@@ -201,12 +210,8 @@ final class IntegerChannelsLastTests: XCTestCase {
                 let expected = Self.channelsLast(norm(q).map { UInt8($0) }, n: n, c: c, spatial: hw)
                 let input = Self.channelsLast(q, n: n, c: c, spatial: hw)
                 for backend in [IntegerBackend.automatic, .scalar] {
-                    var got = [UInt8](repeating: 0, count: q.count)
-                    input.withUnsafeBufferPointer { px in
-                        got.withUnsafeMutableBufferPointer { norm.applyChannelsLast(px.baseAddress!, samples: n, into: $0.baseAddress!, backend: backend) }
-                    }
-                    let wrong = zip(got, expected).filter { $0 != $1 }.count
-                    XCTAssertEqual(wrong, 0, "\(c) channels \(clamp) \(backend): \(wrong) of \(got.count) bytes differ")
+                    let wrong = zip(Self.bytes(norm, input, samples: n, backend: backend), expected).filter { $0 != $1 }.count
+                    XCTAssertEqual(wrong, 0, "\(c) channels \(clamp) \(backend): \(wrong) of \(expected.count) bytes differ")
                 }
                 XCTAssertTrue(expected.contains(UInt8(clamp.upperBound)) && expected.contains(0), "the clamp is exercised")
             }
@@ -249,11 +254,7 @@ final class IntegerChannelsLastTests: XCTestCase {
                 let expected = Self.channelsLast(norm(q).map { UInt8($0) }, n: n, c: c, spatial: hw)
                 let input = Self.channelsLast(q, n: n, c: c, spatial: hw)
                 for backend in [IntegerBackend.automatic, .scalar] {
-                    var got = [UInt8](repeating: 0, count: q.count)
-                    input.withUnsafeBufferPointer { px in
-                        got.withUnsafeMutableBufferPointer { norm.applyChannelsLast(px.baseAddress!, samples: n, into: $0.baseAddress!, backend: backend) }
-                    }
-                    let wrong = zip(got, expected).filter { $0 != $1 }.count
+                    let wrong = zip(Self.bytes(norm, input, samples: n, backend: backend), expected).filter { $0 != $1 }.count
                     XCTAssertEqual(wrong, 0, "\(c) channels, \(g) groups, \(hw) pixels, \(clamp), scale \(outputScale), \(backend): \(wrong) bytes differ")
                 }
                 XCTAssertTrue(expected.contains(UInt8(clamp.lowerBound)) && expected.contains(UInt8(clamp.upperBound)), "the clamp is exercised")
