@@ -354,8 +354,8 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
     const long m = images * oh * ow, cgx = roundup(kw * cg, 4);
     if (m <= 0 || n <= 0) return 0;
     const long bottom = (oh - 1) * sh + (kh - 1) * dh + 1 - ph, hp = ph + (bottom > h ? bottom : h);
-    // One input channel with at most 4 taps per row (conv1): each position is one word of a
-    // framed copy of the line, built 16 positions at a time.
+    // One input channel with at most 4 taps per row (conv1): each position is one word, built 16
+    // positions at a time straight from the line (VBMI) or from a framed copy of it.
     const int words = cg == 1 && kw <= 4;
     const long right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw, framed = pw + (right > w ? right : w) + 64;
     expansion e = {x, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, hp, cgx, NULL, framed, 0, {0}};
