@@ -11,7 +11,8 @@
 // arithmetic gives it exactly. Otherwise the portable path (and the vector one when 2^shift does
 // not divide count) sums the shifted squares in a second pass as IBert.normalizeRun does; when it
 // divides count, the vector path gets them from Σx² and Σx (group_scales). Byte outputs with
-// multipliers of shift 33…62 take 32-bit lanes and saturating packs (gn_bytes_avx512).
+// multipliers of shift 33…62 take 32-bit lanes and saturating packs (gn_lanes_avx512), and so do
+// the int32 and unit-residual outputs (gn_i32_fit).
 #include <stdint.h>
 #include "CFoedusInteger.h"
 #include "CFoedusResidual.h"
@@ -249,9 +250,9 @@ typedef struct {
     __mmask16 negative;
 } gn_bytes_block;
 
-static int gn_bytes_fit(long channels, const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
-                        int64_t lo, int64_t hi) {
-    if (channels > 16 * GN_BYTES_BLOCKS || lo < 0 || hi > 255 || lo > hi) return 0;
+// The per-channel conditions of the 32-bit-lane affine (any output).
+static int gn_lanes_fit(long channels, const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta) {
+    if (channels > 16 * GN_BYTES_BLOCKS) return 0;
     for (long ch = 0; ch < channels; ch++) {
         if (b[ch] < 0 || b[ch] > INT32_MAX || (b[ch] != 0 && (c[ch] < 33 || c[ch] > 62))) return 0;
         if ((sign[ch] != 1 && sign[ch] != -1) || beta[ch] < -((int64_t)1 << 30) || beta[ch] > ((int64_t)1 << 30)) return 0;
@@ -259,8 +260,25 @@ static int gn_bytes_fit(long channels, const int64_t *b, const int32_t *c, const
     return 1;
 }
 
+static int gn_bytes_fit(long channels, const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
+                        int64_t lo, int64_t hi) {
+    return lo >= 0 && hi <= 255 && lo <= hi && gn_lanes_fit(channels, b, c, sign, beta);
+}
+
+// The int32 and residual outputs in the same lanes: y = ±q + beta lies in (−2³¹, 2³¹) (|q| < 2³⁰,
+// |beta| ≤ 2³⁰), so its clamp to INT32_MIN ≤ lo ≤ hi ≤ INT32_MAX is a 32-bit min/max and gives the
+// 64-bit loop's int32. The residual output also needs the unit requantization (residual_unit,
+// 1 ≤ rc ≤ 31, where residual16's 32-bit shifts are exact) and a zero point and clamp that
+// requant_pack4 saturates exactly (requant_bytes_sign, unsigned bytes).
+static int gn_i32_fit(long channels, const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
+                      int64_t lo, int64_t hi, const gn_target *t) {
+    if (lo < INT32_MIN || hi > INT32_MAX || lo > hi || !gn_lanes_fit(channels, b, c, sign, beta)) return 0;
+    if (!t->residual) return 1;
+    return residual_unit(t->rb, t->rzero) && t->rc >= 1 && t->rc <= 31 && requant_bytes_sign(t->rzero, t->rlo, t->rhi) == 0;
+}
+
 // y = sign·((y_n·b + 2^(c−1)) >> c) + beta of 16 channels (before the clamp), y_n = ⌊d·f / 2³¹⌋
-// (in int32, see gn_bytes_avx512), d = count·x − sum.
+// (in int32, see gn_lanes_avx512), d = count·x − sum.
 static inline __attribute__((always_inline)) GN_TARGET __m512i
 gn_bytes16(__m512i v, const gn_bytes_block *k, __m512i countv) {
     const __m512i odd = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
@@ -275,17 +293,43 @@ gn_bytes16(__m512i v, const gn_bytes_block *k, __m512i countv) {
     return _mm512_add_epi32(q, k->beta);
 }
 
-// Bytes of one sample in element order: tiles of four vectors (64 bytes), the block of each
-// vector cycling through the channels' blocks; a last partial tile under a byte mask.
+// One sample in element order: tiles of four vectors (64 values), the block of each vector
+// cycling through the channels' blocks; a last partial tile (whole vectors, as channels are a
+// multiple of 16) under a byte mask. OUT_U8: bytes through requant_pack4 (pb: lo…hi, no zero
+// point). OUT_I32: y clamped to lo…hi in int32. OUT_TABLE_UNIT / OUT_VALUES_UNIT: y clamped, plus
+// the shortcut (wrapping), the unit requantization, then requant_pack4 (pb: the residual's zero
+// point and clamp). `base` is the sample's offset into the outputs and shortcut.
+static inline __attribute__((always_inline)) GN_TARGET __m512i
+gn_lanes_value(const int32_t *xs, long i, const gn_bytes_block *k, __m512i countv, __m512i lo32, __m512i hi32,
+               const gn_target *t, long base, const residual_requant *rq, const int mode) {
+    const __m512i y = gn_bytes16(_mm512_loadu_si512((const void *)(xs + i)), k, countv);
+    if (mode == OUT_U8) return y;
+    const __m512i yc = _mm512_max_epi32(_mm512_min_epi32(y, hi32), lo32);
+    if (mode == OUT_I32) return yc;
+    const __m512i skip = mode == OUT_TABLE_UNIT ? residual16_skip(t->skip_u8, t->table, NULL, base + i)
+                                                : residual16_skip(NULL, NULL, t->skip_i32, base + i);
+    return residual16_raw_unit(_mm512_add_epi32(yc, skip), rq);
+}
+
 static inline __attribute__((always_inline)) GN_TARGET void
-gn_bytes_sample(const int32_t *xs, long n, long blocks, const gn_bytes_block *table, int64_t count, const requant_bytes *pb,
-                uint8_t *out) {
+gn_lanes_sample(const int32_t *xs, long n, long blocks, const gn_bytes_block *table, int64_t count, const requant_bytes *pb,
+                int64_t lo, int64_t hi, const gn_target *t, long base, const int mode) {
     const __m512i countv = _mm512_set1_epi32((int32_t)count);
+    const __m512i lo32 = _mm512_set1_epi32((int32_t)lo), hi32 = _mm512_set1_epi32((int32_t)hi);
+    const residual_requant rq = residual_requant_make(t->rb, t->rc, t->rzero, t->rlo, t->rhi);
     long blk = 0, i = 0;
+    if (mode == OUT_I32) {
+        for (; i < n; i += 16) {
+            _mm512_storeu_si512((void *)(t->i32 + base + i), gn_lanes_value(xs, i, table + blk, countv, lo32, hi32, t, base, &rq, mode));
+            blk = blk + 1 == blocks ? 0 : blk + 1;
+        }
+        return;
+    }
+    uint8_t *const out = t->u8 + base;
     for (; i + 64 <= n; i += 64) {
         __m512i y[4];
         for (int u = 0; u < 4; u++) {
-            y[u] = gn_bytes16(_mm512_loadu_si512((const void *)(xs + i + 16 * u)), table + blk, countv);
+            y[u] = gn_lanes_value(xs, i + 16 * u, table + blk, countv, lo32, hi32, t, base, &rq, mode);
             blk = blk + 1 == blocks ? 0 : blk + 1;
         }
         _mm512_storeu_si512((void *)(out + i), requant_pack4(y[0], y[1], y[2], y[3], pb));
@@ -295,7 +339,7 @@ gn_bytes_sample(const int32_t *xs, long n, long blocks, const gn_bytes_block *ta
         for (int u = 0; u < 4; u++) {
             y[u] = _mm512_setzero_si512();
             if (i + 16 * u < n) {
-                y[u] = gn_bytes16(_mm512_loadu_si512((const void *)(xs + i + 16 * u)), table + blk, countv);
+                y[u] = gn_lanes_value(xs, i + 16 * u, table + blk, countv, lo32, hi32, t, base, &rq, mode);
                 blk = blk + 1 == blocks ? 0 : blk + 1;
             }
         }
@@ -303,12 +347,13 @@ gn_bytes_sample(const int32_t *xs, long n, long blocks, const gn_bytes_block *ta
     }
 }
 
-// One sample's bytes; 0 (nothing written) unless every group's max |count·x − sum| times f stays
+// One sample in 32-bit lanes (`mode`: OUT_U8 when gn_bytes_fit holds, OUT_I32 or a unit residual
+// mode when gn_i32_fit does); 0 (nothing written) unless every group's max |count·x − sum| times f stays
 // below 2⁶²: then |d·f| < 2⁶² and y_n lies in int32 without its clamp. (σ ≥ max |d| − 2^shift
 // makes this hold except for runs of ~2⁶⁰ values.)
-GN_TARGET static int gn_bytes_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *scratch,
+GN_TARGET static int gn_lanes_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *scratch,
                                       const int64_t *b, const int32_t *c, const int64_t *sign, const int64_t *beta,
-                                      int64_t lo, int64_t hi, uint8_t *out) {
+                                      int64_t lo, int64_t hi, const gn_target *t, long base, int mode) {
     const int64_t count = channels / groups * spatial;
     const int64_t *cmin = scratch + S_MIN * channels, *cmax = scratch + S_MAX * channels;
     const int64_t *gsum = scratch + S_GSUM * channels, *gf = scratch + S_GF * channels;
@@ -340,21 +385,29 @@ GN_TARGET static int gn_bytes_avx512(const int32_t *xs, long channels, long grou
             bt[k] = (int32_t)beta[ch];
             negative |= (__mmask16)((sign[ch] < 0) << k);
         }
-        gn_bytes_block *t = table + j;
-        t->fh_e = _mm512_loadu_si512((const void *)lanes[0][0]);
-        t->fh_o = _mm512_loadu_si512((const void *)lanes[0][1]);
-        t->fl_e = _mm512_loadu_si512((const void *)lanes[1][0]);
-        t->fl_o = _mm512_loadu_si512((const void *)lanes[1][1]);
-        t->b_e = _mm512_loadu_si512((const void *)lanes[2][0]);
-        t->b_o = _mm512_loadu_si512((const void *)lanes[2][1]);
-        t->gs = _mm512_loadu_si512((const void *)gs);
-        t->rnd = _mm512_loadu_si512((const void *)rnd);
-        t->sh = _mm512_loadu_si512((const void *)sh);
-        t->beta = _mm512_loadu_si512((const void *)bt);
-        t->negative = negative;
+        gn_bytes_block *k = table + j;
+        k->fh_e = _mm512_loadu_si512((const void *)lanes[0][0]);
+        k->fh_o = _mm512_loadu_si512((const void *)lanes[0][1]);
+        k->fl_e = _mm512_loadu_si512((const void *)lanes[1][0]);
+        k->fl_o = _mm512_loadu_si512((const void *)lanes[1][1]);
+        k->b_e = _mm512_loadu_si512((const void *)lanes[2][0]);
+        k->b_o = _mm512_loadu_si512((const void *)lanes[2][1]);
+        k->gs = _mm512_loadu_si512((const void *)gs);
+        k->rnd = _mm512_loadu_si512((const void *)rnd);
+        k->sh = _mm512_loadu_si512((const void *)sh);
+        k->beta = _mm512_loadu_si512((const void *)bt);
+        k->negative = negative;
     }
-    const requant_bytes pb = requant_bytes_set(0, (int32_t)lo, (int32_t)hi, 0, 64);
-    gn_bytes_sample(xs, spatial * channels, blocks, table, count, &pb, out);
+    const long n = spatial * channels;
+    if (mode == OUT_U8) {
+        const requant_bytes pb = requant_bytes_set(0, (int32_t)lo, (int32_t)hi, 0, 64);
+        gn_lanes_sample(xs, n, blocks, table, count, &pb, lo, hi, t, base, OUT_U8);
+    } else {
+        const requant_bytes pb = requant_bytes_set(t->rzero, t->rlo, t->rhi, 0, 64);
+        if (mode == OUT_I32) gn_lanes_sample(xs, n, blocks, table, count, &pb, lo, hi, t, base, OUT_I32);
+        else if (mode == OUT_TABLE_UNIT) gn_lanes_sample(xs, n, blocks, table, count, &pb, lo, hi, t, base, OUT_TABLE_UNIT);
+        else gn_lanes_sample(xs, n, blocks, table, count, &pb, lo, hi, t, base, OUT_VALUES_UNIT);
+    }
     return 1;
 }
 
@@ -442,7 +495,7 @@ statistics_blocks_avx512(const int32_t *xs, long spatial, long channels, long j,
 
 GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long groups, long spatial, const int64_t *b,
                                        const int32_t *c, const int64_t *sign, const int64_t *beta, int64_t lo, int64_t hi,
-                                       int64_t *scratch, const gn_target *t, long base, int bytes) {
+                                       int64_t *scratch, const gn_target *t, long base, int lanes) {
     const int64_t count = channels / groups * spatial;
     int64_t *csum = scratch + S_SUM * channels, *cmin = scratch + S_MIN * channels, *cmax = scratch + S_MAX * channels;
     int64_t *gsum = scratch + S_GSUM * channels, *gshift = scratch + S_GSHIFT * channels, *gf = scratch + S_GF * channels;
@@ -472,7 +525,7 @@ GN_TARGET static void gn_sample_avx512(const int32_t *xs, long channels, long gr
         normalize_portable(xs, spatial, channels, count, scratch, b, c, sign, beta, lo, hi, t, base);
         return;
     }
-    if (bytes && gn_bytes_avx512(xs, channels, groups, spatial, scratch, b, c, sign, beta, lo, hi, t->u8 + base)) return;
+    if (lanes >= 0 && gn_lanes_avx512(xs, channels, groups, spatial, scratch, b, c, sign, beta, lo, hi, t, base, lanes)) return;
     int shifted = 0;
     for (long ch = 0; ch < channels; ch++) {
         gsum32[ch] = (int32_t)(uint32_t)(uint64_t)gsum[ch];
@@ -515,10 +568,14 @@ static void gn_nhwc(const int32_t *x, long samples, long channels, long groups, 
     for (long ch = 0; ch < channels; ch++) round[ch] = (int64_t)1 << (c[ch] - 1);
 #ifdef GN_X86
     if (foedus_int_backend(backend) == FOEDUS_INT_VNNI && channels % 16 == 0 && (!t->residual || (t->rb >= 0 && t->rb <= INT32_MAX))) {
-        const int bytes = !t->residual && t->u8 && gn_bytes_fit(channels, b, c, sign, beta, lo, hi);
+        // The 32-bit-lane mode (gn_lanes_avx512) when its bounds hold, else −1.
+        int lanes = -1;
+        if (!t->residual && t->u8) lanes = gn_bytes_fit(channels, b, c, sign, beta, lo, hi) ? OUT_U8 : -1;
+        else if (gn_i32_fit(channels, b, c, sign, beta, lo, hi, t))
+            lanes = !t->residual ? OUT_I32 : (t->table ? OUT_TABLE_UNIT : OUT_VALUES_UNIT);
         for (long n = 0; n < samples; n++)
             gn_sample_avx512(x + n * spatial * channels, channels, groups, spatial, b, c, sign, beta, lo, hi, scratch, t,
-                             n * spatial * channels, bytes);
+                             n * spatial * channels, lanes);
         return;
     }
 #else

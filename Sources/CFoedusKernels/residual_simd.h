@@ -50,17 +50,25 @@ residual_requant_make(int64_t b, int c, int32_t zero, int32_t lo, int32_t hi) {
     return r;
 }
 
+// The unit form's ⌊(s + 2^(c−1)) / 2^c⌋ of 16 sums, before the zero point and clamp.
+static inline __attribute__((always_inline)) RQ_TARGET __m512i residual16_raw_unit(__m512i s, const residual_requant *r) {
+    return _mm512_add_epi32(_mm512_srav_epi32(s, r->c32), _mm512_and_si512(_mm512_srav_epi32(s, r->c1), _mm512_set1_epi32(1)));
+}
+
+// The shortcut's 16 values at offset i (all lanes valid).
+static inline __attribute__((always_inline)) RQ_TARGET __m512i
+residual16_skip(const uint8_t *skip_u8, const int32_t *table, const int32_t *skip_i32, long i) {
+    if (table) return _mm512_i32gather_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(skip_u8 + i))), table, 4);
+    return _mm512_loadu_si512((const void *)(skip_i32 + i));
+}
+
 // 16 elements at offset i (all lanes valid): the byte outputs.
 static inline __attribute__((always_inline)) RQ_TARGET __m128i
 residual16(__m512i main, const uint8_t *skip_u8, const int32_t *table, const int32_t *skip_i32, long i,
            const residual_requant *r, const int unit) {
-    __m512i s;
-    if (table) s = _mm512_i32gather_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(skip_u8 + i))), table, 4);
-    else s = _mm512_loadu_si512((const void *)(skip_i32 + i));
-    s = _mm512_add_epi32(main, s);
+    const __m512i s = _mm512_add_epi32(main, residual16_skip(skip_u8, table, skip_i32, i));
     if (!unit) return requant16(s, r->bv, r->cv, r->zv, r->lo64, r->hi64);
-    const __m512i q = _mm512_add_epi32(_mm512_srav_epi32(s, r->c32),
-                                       _mm512_and_si512(_mm512_srav_epi32(s, r->c1), _mm512_set1_epi32(1)));
+    const __m512i q = residual16_raw_unit(s, r);
     return _mm512_cvtepi32_epi8(_mm512_max_epi32(_mm512_min_epi32(_mm512_add_epi32(q, r->z32), r->hi32), r->lo32));
 }
 #endif
