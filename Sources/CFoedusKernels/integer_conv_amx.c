@@ -58,7 +58,7 @@ static inline __attribute__((always_inline)) CONV_AMX_TARGET void
 conv_amx_store_packed(const int32_t *tiles, int blocks, int rows, long m0, long p0, long n, const conv_amx_output *o, const int high) {
     const long ncols = n - p0 < 16 * blocks ? n - p0 : 16 * blocks;
     const requant_bounds16 bounds = requant_bounds16_set(o->zero, o->lo, o->hi);
-    const requant_bytes pb = requant_bytes_set(high == 2 ? o->zero : 0, o->lo, o->hi, o->sign, ncols);
+    const requant_bytes pb = requant_bytes_set(requant_pack_zero(high, o->zero), o->lo, o->hi, o->sign, ncols);
     requant_columns16 k[4];
     __m512i offv[4];
     for (int v = 0; v < 4; v++) {
@@ -166,7 +166,7 @@ int foedus_u8_conv_nhwc_amx(const uint8_t *x, long images, long h, long w, long 
                                   : NULL;
     if (!off || !tile || !padded) { free(off); free(tile); free(padded); return -1; }
     const int high = rb ? requant_high_form(rc, n, zero, lo, hi) : 0;
-    const int sign = rb && !out32 ? requant_bytes_sign(high == 2 ? zero : 0, lo, hi) : -1;
+    const int sign = rb && !out32 ? requant_bytes_sign(requant_pack_zero(high, zero), lo, hi) : -1;
     const conv_amx_output o = {off, rb, rc, zero, lo, hi, high, sign, c, ldc, out, out32, ldo};
     conv_amx_run(padded, images, hp, wp, cg, kh, kc, sh, sw, dh, oh, ow, packed, n, &o, tile);
     free(padded);

@@ -89,7 +89,7 @@ typedef struct {
     long h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
     uint8_t pad_value;
     long hp, cgx;   // expanded rows per image (rows [−ph, bottom) of it), bytes per position
-    uint8_t *frame; // a framed line when `words` (one channel, kw ≤ 4), else NULL
+    uint8_t *frame; // a framed line when `words` (one channel, kw ≤ 4) without `vbmi`, else NULL
     long framed;    // its length
     int vbmi;       // one channel, stride 1, 15 + (kw − 1)·dw < 64 and a VBMI CPU: expand_line_vbmi
     uint8_t index[64];
@@ -299,7 +299,7 @@ static EXP_TARGET void exp_panel_set(exp_panel *k, const int32_t *off, const int
     }
     k->bounds = requant_bounds16_set(zero, lo, hi);
     // The high33 bytes get their zero point in the pack; the other forms have added it.
-    k->bytes = requant_bytes_set(form == 2 ? zero : 0, lo, hi, sign, ncols);
+    k->bytes = requant_bytes_set(requant_pack_zero(form, zero), lo, hi, sign, ncols);
     k->mode = mode;
     k->form = form;
 }
@@ -312,7 +312,7 @@ static int conv_expanded_direct(const expansion *e, long images, const int8_t *p
     if (e->sh != 1) return -2;
     const int mode = !rb ? EXP_INT32 : out32 ? EXP_REQUANT32 : EXP_BYTES, form = rb ? requant_high_form(rc, n, zero, lo, hi) : 0;
     // Bytes go through the saturating packs (requant_pack4) when the bounds allow.
-    const int sign = mode == EXP_BYTES ? requant_bytes_sign(form == 2 ? zero : 0, lo, hi) : 0;
+    const int sign = mode == EXP_BYTES ? requant_bytes_sign(requant_pack_zero(form, zero), lo, hi) : 0;
     if (sign < 0) return -2;
     const long cgx = e->cgx, groups = e->kh * cgx / 4, pixels = e->oh * e->ow, kp = e->kh * cgx, np = roundup(n, 16);
     // Rows read by the last tile (up to 11 past the image's pixels) plus a word: zero slack.
@@ -359,9 +359,9 @@ int foedus_u8_conv_nhwc_expanded_gemm(const uint8_t *x, long images, long h, lon
     const int words = cg == 1 && kw <= 4;
     const long right = (ow - 1) * sw + (kw - 1) * dw + 1 - pw, framed = pw + (right > w ? right : w) + 64;
     expansion e = {x, h, w, channels, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, pad_value, hp, cgx, NULL, framed, 0, {0}};
-    if (words && !(e.frame = (uint8_t *)malloc((size_t)framed))) return -1;
     e.vbmi = words && channels == 1 && sw == 1 && 15 + (kw - 1) * dw < 64 && __builtin_cpu_supports("avx512vbmi");
     if (e.vbmi) exp_line_index(kw, dw, e.index);
+    else if (words && !(e.frame = (uint8_t *)malloc((size_t)framed))) return -1;
     int status = conv_expanded_direct(&e, images, packed, colsum, n, a_zero, bias, c, ldc, rb, rc, zero, lo, hi, out, out32, ldo);
     if (status == -2) {
         // Every image expanded, then the kh × 1 convolution over those rows on the general

@@ -166,7 +166,7 @@ typedef struct {
 static requant_epilogue requant_epilogue_set(const int32_t *rb, const int32_t *rc, long n, int32_t zero, int32_t lo, int32_t hi,
                                              uint8_t *out, int32_t *out32, long ldo) {
     const int high = rb ? requant_high_form(rc, n, zero, lo, hi) : 0;
-    const int sign = rb && !out32 ? requant_bytes_sign(high == 2 ? zero : 0, lo, hi) : -1;
+    const int sign = rb && !out32 ? requant_bytes_sign(requant_pack_zero(high, zero), lo, hi) : -1;
     const requant_epilogue e = {rb, rc, zero, lo, hi, out, out32, ldo, high, sign};
     return e;
 }
@@ -221,7 +221,7 @@ tile_requant(__m512i acc[6][4], long ncols, const requant_epilogue *epi, long ro
 static inline __attribute__((always_inline)) VNNI_TARGET void
 tile_requant_packed(__m512i acc[6][4], long ncols, const requant_epilogue *epi, long row0, const int mr, const int nv, const int high) {
     const requant_bounds16 bounds = requant_bounds16_set(epi->zero, epi->lo, epi->hi);
-    const requant_bytes pb = requant_bytes_set(high == 2 ? epi->zero : 0, epi->lo, epi->hi, epi->sign, ncols);
+    const requant_bytes pb = requant_bytes_set(requant_pack_zero(high, epi->zero), epi->lo, epi->hi, epi->sign, ncols);
     __m512i q[6][4];
     for (int v = 0; v < nv; v++) {
         long col = 16 * v;
@@ -420,8 +420,8 @@ vnni_rows_indirect12(const uint8_t *const *base, const long *tapoff, long cgw, c
     tile_finish(hi, c + VNNI_MR * ldc, ldc, ncols, epi, VNNI_MR, 6, 1);
 }
 
-// Two whole indirect tiles (12 rows) of a 32-column panel, for short K (a one-channel
-// convolution's three words): twice the rows per call halves the per-tile work around a K loop
+// Two whole indirect tiles (12 rows) of a 32-column panel, for short K (e.g. a 1 × 1 projection
+// of 16 channels: four words): twice the rows per call halves the per-tile work around a K loop
 // of a few vpdpbusd.
 static VNNI_TARGET void
 vnni_rows_indirect12x2(const uint8_t *const *base, const long *tapoff, long cgw, const int8_t *bg, long groups,

@@ -139,6 +139,10 @@ typedef struct {
     int whole;                // the columns fill their vectors (rows of 16·k bytes, no mask)
 } requant_bytes;
 
+// The zero point requant_pack4 adds to values requantized in form `form` (requant_high_form): the
+// high33 form's raw values (requant16_raw_high33) have none yet; the other forms' have theirs.
+static inline int32_t requant_pack_zero(int form, int32_t zero) { return form == 2 ? zero : 0; }
+
 // 1 (signed) or 0 (unsigned) when bytes clamped to [lo, hi] with zero point `zero` can go through
 // requant_pack4, −1 otherwise.
 static inline int requant_bytes_sign(int32_t zero, int32_t lo, int32_t hi) {
